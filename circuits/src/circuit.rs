@@ -1,0 +1,189 @@
+//! The bill circuit: one proof that `(C, B, E)` come from readings that open `C`, under the
+//! prices of the instance column. See `docs/protocol.md` section "Circuit".
+//!
+//! Public inputs (two instance columns):
+//!
+//! ```text
+//! statement column          prices column
+//! row 0  COMMITMENT  C      row i  price of slot i (0 beyond the frame's slot count), i < N
+//! row 1  BILL        B
+//! row 2  ENERGY      E
+//! row 3  CONTEXT     hash of meter id, frame, tariff id and digest (binds the transcript)
+//! ```
+
+use halo2_gadgets::poseidon::{
+    primitives::{ConstantLength, P128Pow5T3},
+    Hash, Pow5Chip, Pow5Config,
+};
+use halo2_proofs::{
+    circuit::{AssignedCell, Layouter, SimpleFloorPlanner, Value},
+    pasta::Fp,
+    plonk::{Advice, Circuit, Column, ConstraintSystem, Error, Instance},
+};
+
+use crate::chip::bill::Tamper;
+use crate::chip::{BillChip, BillConfig};
+use crate::native::COMMITMENT_DOMAIN_TAG;
+
+/// Row of the commitment `C` in the statement column.
+pub const COMMITMENT: usize = 0;
+/// Row of the bill `B` in the statement column.
+pub const BILL: usize = 1;
+/// Row of the energy `E` in the statement column.
+pub const ENERGY: usize = 2;
+/// Row of the statement context hash in the statement column.
+pub const CONTEXT: usize = 3;
+/// Number of rows of the statement column.
+pub const STATEMENT_ROWS: usize = 4;
+
+/// Poseidon width and rate used throughout.
+const WIDTH: usize = 3;
+const RATE: usize = 2;
+
+/// Columns of the bill circuit.
+#[derive(Clone, Debug)]
+pub struct BillCircuitConfig {
+    statement: Column<Instance>,
+    prices: Column<Instance>,
+    state: [Column<Advice>; WIDTH],
+    poseidon: Pow5Config<Fp, WIDTH, RATE>,
+    bill: BillConfig,
+}
+
+/// The bill circuit for capacity `N` slots.
+#[derive(Clone, Debug)]
+pub struct BillCircuit<const N: usize> {
+    readings: Vec<Value<Fp>>,
+    blinding: Value<Fp>,
+    /// Negative tests only: one corrupted witness cell.
+    tamper: Option<Tamper>,
+}
+
+impl<const N: usize> BillCircuit<N> {
+    /// The circuit with no witness (for key generation).
+    pub fn blank() -> Self {
+        BillCircuit {
+            readings: vec![Value::unknown(); N],
+            blinding: Value::unknown(),
+            tamper: None,
+        }
+    }
+
+    /// The circuit with its witness: exactly `N` readings (padded) and the blinding value.
+    pub fn new(readings: [Fp; N], blinding: Fp) -> Self {
+        BillCircuit {
+            readings: readings.iter().map(|r| Value::known(*r)).collect(),
+            blinding: Value::known(blinding),
+            tamper: None,
+        }
+    }
+
+    /// The same circuit with one witness cell corrupted (negative tests).
+    #[cfg(test)]
+    pub(crate) fn tampered(mut self, tamper: Tamper) -> Self {
+        self.tamper = Some(tamper);
+        self
+    }
+}
+
+impl<const N: usize> Circuit<Fp> for BillCircuit<N> {
+    type Config = BillCircuitConfig;
+    type FloorPlanner = SimpleFloorPlanner;
+
+    fn without_witnesses(&self) -> Self {
+        Self::blank()
+    }
+
+    /// Columns: 8 advice (4 Poseidon, 4 bill), 6 fixed (Poseidon round constants; `rc_b[0]`
+    /// doubles as the constant column), 2 instance. Enables equality on both instance columns,
+    /// the Poseidon state and all bill columns.
+    fn configure(meta: &mut ConstraintSystem<Fp>) -> Self::Config {
+        let state = [(); WIDTH].map(|_| meta.advice_column());
+        let partial_sbox = meta.advice_column();
+        let rc_a = [(); WIDTH].map(|_| meta.fixed_column());
+        let rc_b = [(); WIDTH].map(|_| meta.fixed_column());
+        meta.enable_constant(rc_b[0]);
+        let poseidon = Pow5Chip::configure::<P128Pow5T3>(meta, state, partial_sbox, rc_a, rc_b);
+
+        let bill_columns = [(); 4].map(|_| meta.advice_column());
+        let bill = BillChip::configure(meta, bill_columns);
+
+        let statement = meta.instance_column();
+        let prices = meta.instance_column();
+        meta.enable_equality(statement);
+        meta.enable_equality(prices);
+
+        BillCircuitConfig {
+            statement,
+            prices,
+            state,
+            poseidon,
+            bill,
+        }
+    }
+
+    fn synthesize(&self, config: Self::Config, mut layouter: impl Layouter<Fp>) -> Result<(), Error> {
+        if self.readings.len() != N {
+            return Err(Error::Synthesis);
+        }
+        // 1. B and E from the private readings and the public prices.
+        let bill_chip = BillChip::construct(config.bill.clone());
+        let cells = bill_chip.accumulate_with(
+            layouter.namespace(|| "bill and energy"),
+            &self.readings,
+            config.prices,
+            0,
+            self.tamper,
+        )?;
+        layouter.constrain_instance(cells.bill.cell(), config.statement, BILL)?;
+        layouter.constrain_instance(cells.energy.cell(), config.statement, ENERGY)?;
+
+        // 2. The context hash enters the permutation argument (and so the transcript binding).
+        layouter.assign_region(
+            || "context",
+            |mut region| {
+                region.assign_advice_from_instance(
+                    || "context",
+                    config.statement,
+                    CONTEXT,
+                    config.bill.reading,
+                    0,
+                )
+            },
+        )?;
+
+        // 3. h = Poseidon_N(readings), using the very reading cells of the bill.
+        let readings: [AssignedCell<Fp, Fp>; N] =
+            cells.readings.try_into().map_err(|_| Error::Synthesis)?;
+        let digest = Hash::<_, _, P128Pow5T3, ConstantLength<N>, WIDTH, RATE>::init(
+            Pow5Chip::construct(config.poseidon.clone()),
+            layouter.namespace(|| "init readings digest"),
+        )?
+        .hash(layouter.namespace(|| "readings digest"), readings)?;
+
+        // 4. C = Poseidon_3(TAG, h, blinding).
+        let (tag, blinding) = layouter.assign_region(
+            || "commitment inputs",
+            |mut region| {
+                let tag = region.assign_advice_from_constant(
+                    || "domain tag",
+                    config.state[0],
+                    0,
+                    Fp::from(COMMITMENT_DOMAIN_TAG),
+                )?;
+                let blinding =
+                    region.assign_advice(|| "blinding", config.state[1], 0, || self.blinding)?;
+                Ok((tag, blinding))
+            },
+        )?;
+        let commitment = Hash::<_, _, P128Pow5T3, ConstantLength<3>, WIDTH, RATE>::init(
+            Pow5Chip::construct(config.poseidon.clone()),
+            layouter.namespace(|| "init commitment"),
+        )?
+        .hash(layouter.namespace(|| "commitment"), [tag, digest, blinding])?;
+        layouter.constrain_instance(commitment.cell(), config.statement, COMMITMENT)
+    }
+}
+
+#[cfg(test)]
+mod tests;

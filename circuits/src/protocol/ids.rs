@@ -1,0 +1,92 @@
+//! Small validated identifiers and byte strings.
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::error::ProtocolError;
+
+/// Largest meter id, in bytes.
+pub const MAX_METER_ID_LEN: usize = 64;
+
+/// A meter id chosen by the operator: 1-64 characters of `[A-Za-z0-9._-]`.
+///
+/// Validated on construction and on deserialisation, so no invalid id exists in memory.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct MeterId(String);
+
+impl MeterId {
+    /// Validates and wraps an id.
+    pub fn new(id: &str) -> Result<Self, ProtocolError> {
+        if valid_identifier(id, MAX_METER_ID_LEN) {
+            Ok(MeterId(id.to_owned()))
+        } else {
+            Err(ProtocolError::BadMeterId(truncate_for_error(id)))
+        }
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for MeterId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for MeterId {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        MeterId::new(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+/// True when `s` is 1..=`max` characters of `[A-Za-z0-9._-]`.
+pub fn valid_identifier(s: &str, max: usize) -> bool {
+    !s.is_empty()
+        && s.len() <= max
+        && s
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+/// Shortens hostile text before it goes into an error message.
+pub fn truncate_for_error(s: &str) -> String {
+    let clean: String = s
+        .chars()
+        .take(80)
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect();
+    if s.chars().count() > 80 {
+        format!("{clean}...")
+    } else {
+        clean
+    }
+}
+
+/// An ECDSA P-256 signature as 64 bytes `r || s` (big-endian scalars, low-s form).
+#[derive(Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignatureBytes(#[serde(with = "crate::encoding::hex_bytes")] pub [u8; 64]);
+
+impl std::fmt::Debug for SignatureBytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SignatureBytes({})", hex::encode(self.0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn meter_ids_are_validated() {
+        assert!(MeterId::new("meter-0001.A_b").is_ok());
+        for bad in ["", "a b", "x/y", "é", &"a".repeat(65)] {
+            assert!(MeterId::new(bad).is_err(), "{bad:?} accepted");
+        }
+        let json = serde_json::to_string("bad id").unwrap();
+        assert!(serde_json::from_str::<MeterId>(&json).is_err());
+    }
+}

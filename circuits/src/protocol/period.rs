@@ -1,0 +1,66 @@
+//! The period file: what the meter hands to the consumer's plugin. Never leaves the home.
+
+use serde::{Deserialize, Serialize};
+
+use crate::encoding::{check_reading, FieldBytes};
+use crate::error::ProtocolError;
+use crate::protocol::envelope::{FileKind, ZkFile};
+use crate::protocol::frame::Frame;
+use crate::protocol::ids::{MeterId, SignatureBytes};
+use crate::protocol::statement::{MeterStatement, PROTOCOL_VERSION};
+
+/// A signed period: readings, blinding value, commitment and the meter's signature.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Period {
+    /// The meter's id.
+    pub meter_id: MeterId,
+    /// The frame.
+    pub frame: Frame,
+    /// One reading per slot, Wh (`frame.slots` of them).
+    pub readings: Vec<u32>,
+    /// Per-period blinding value (uniform in Fp, >= 128 bits of entropy), known to meter and plugin.
+    pub blinding: FieldBytes,
+    /// The commitment `C` (docs/protocol.md "Commitment").
+    pub commitment: FieldBytes,
+    /// ECDSA P-256 signature over [`Period::statement`]'s bytes.
+    pub signature: SignatureBytes,
+    /// How missing readings were filled, if they were (`None`: every slot measured).
+    pub fill: Option<String>,
+}
+
+impl Period {
+    /// The statement the meter signed.
+    pub fn statement(&self) -> MeterStatement<'_> {
+        MeterStatement {
+            protocol_version: PROTOCOL_VERSION,
+            meter_id: &self.meter_id,
+            frame: &self.frame,
+            commitment: &self.commitment,
+        }
+    }
+}
+
+impl ZkFile for Period {
+    const KIND: FileKind = FileKind::Period;
+    const VERSION: u16 = 1;
+    /// A month of 15-minute readings is ~12 KiB; 1 MiB leaves room for every size.
+    const CAP: u64 = 1 << 20;
+
+    fn validate(&self) -> Result<(), ProtocolError> {
+        self.frame.validate()?;
+        if self.readings.len() != self.frame.slots as usize {
+            return Err(ProtocolError::WrongLength {
+                what: "readings",
+                found: self.readings.len(),
+                expected: self.frame.slots as usize,
+            });
+        }
+        for (slot, &r) in self.readings.iter().enumerate() {
+            check_reading(slot, r.into())?;
+        }
+        self.blinding.to_fp("blinding value")?;
+        self.commitment.to_fp("commitment")?;
+        Ok(())
+    }
+}

@@ -1,0 +1,74 @@
+//! The exact bytes the meter signs, and the context hash bound into every proof.
+
+use ff::PrimeField;
+use halo2_proofs::pasta::Fp;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::encoding::FieldBytes;
+use crate::protocol::frame::Frame;
+use crate::protocol::ids::MeterId;
+
+/// Protocol version signed by meters and bound into proofs.
+pub const PROTOCOL_VERSION: u16 = 1;
+
+/// Domain separator prefixed to the signed meter statement.
+pub const METER_STATEMENT_DOMAIN: &[u8] = b"zkmeter/meter-statement/v1\0";
+/// Domain separator of the statement context hash.
+pub const CONTEXT_DOMAIN: &[u8] = b"zkmeter/statement-context/v1\0";
+
+/// What a meter signs once per period: `(protocol version, meter id, frame, C)`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct MeterStatement<'a> {
+    /// [`PROTOCOL_VERSION`].
+    pub protocol_version: u16,
+    /// The meter's registered id.
+    pub meter_id: &'a MeterId,
+    /// The period's frame.
+    pub frame: &'a Frame,
+    /// The commitment to the readings.
+    pub commitment: &'a FieldBytes,
+}
+
+impl MeterStatement<'_> {
+    /// The signed message: [`METER_STATEMENT_DOMAIN`] followed by the postcard encoding.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = METER_STATEMENT_DOMAIN.to_vec();
+        out.extend(postcard::to_allocvec(self).expect("in-memory encoding cannot fail"));
+        out
+    }
+}
+
+#[derive(Serialize)]
+struct Context<'a> {
+    protocol_version: u16,
+    meter_id: &'a MeterId,
+    frame: &'a Frame,
+    tariff_id: &'a str,
+    tariff_digest: &'a [u8; 32],
+}
+
+/// The statement context: SHA-256 over [`CONTEXT_DOMAIN`] and the postcard encoding of
+/// `(version, meter id, frame, tariff id, tariff digest)`, first 31 bytes read little-endian
+/// (so it is below 2^248 < p). Public input row `CONTEXT`: a proof is bound to all of these.
+pub fn statement_context(
+    meter_id: &MeterId,
+    frame: &Frame,
+    tariff_id: &str,
+    tariff_digest: &[u8; 32],
+) -> Fp {
+    let ctx = Context {
+        protocol_version: PROTOCOL_VERSION,
+        meter_id,
+        frame,
+        tariff_id,
+        tariff_digest,
+    };
+    let mut h = Sha256::new();
+    h.update(CONTEXT_DOMAIN);
+    h.update(postcard::to_allocvec(&ctx).expect("in-memory encoding cannot fail"));
+    let digest = h.finalize();
+    let mut repr = [0u8; 32];
+    repr[..31].copy_from_slice(&digest[..31]);
+    Fp::from_repr(repr).expect("values below 2^248 are canonical")
+}

@@ -1,0 +1,143 @@
+//! The closed set of named circuit sizes.
+//!
+//! A size is a capacity in slots, named after its typical use: any slot length may use any size
+//! whose capacity fits its slot count (24 hourly slots fit `day-15min`). Unused slots hold zero
+//! readings. Each size has its own `k` and its own keys; keys never change with the tariff.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::ProtocolError;
+
+/// A named circuit size (capacity in slots).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum CircuitSize {
+    /// One day of 15-minute slots: 96 (a DST day of 100 quarter-hours does not fit; use a month size).
+    #[serde(rename = "day-15min")]
+    Day15Min,
+    /// One month of 30-minute slots: 1488 (31 days x 48).
+    #[serde(rename = "month-30min")]
+    Month30Min,
+    /// One month of 15-minute slots: 2976 (31 days x 96).
+    #[serde(rename = "month-15min")]
+    Month15Min,
+}
+
+impl CircuitSize {
+    /// Every size, smallest first.
+    pub const ALL: [CircuitSize; 3] = [
+        CircuitSize::Day15Min,
+        CircuitSize::Month30Min,
+        CircuitSize::Month15Min,
+    ];
+
+    /// The name used on the command line and in files.
+    pub fn name(self) -> &'static str {
+        match self {
+            CircuitSize::Day15Min => "day-15min",
+            CircuitSize::Month30Min => "month-30min",
+            CircuitSize::Month15Min => "month-15min",
+        }
+    }
+
+    /// Capacity in slots (the circuit's `N`).
+    pub fn capacity(self) -> usize {
+        match self {
+            CircuitSize::Day15Min => DAY_15MIN,
+            CircuitSize::Month30Min => MONTH_30MIN,
+            CircuitSize::Month15Min => MONTH_15MIN,
+        }
+    }
+
+    /// log2 of the number of rows of the circuit of this size.
+    ///
+    /// Pinned; `tests` check the circuit fits in `2^k` rows and not in `2^(k-1)`.
+    pub fn k(self) -> u32 {
+        match self {
+            CircuitSize::Day15Min => 11,
+            CircuitSize::Month30Min => 15,
+            CircuitSize::Month15Min => 16,
+        }
+    }
+
+    /// The smallest size whose capacity holds `slots`.
+    pub fn smallest_fitting(slots: usize) -> Option<CircuitSize> {
+        Self::ALL.into_iter().find(|s| s.capacity() >= slots)
+    }
+}
+
+/// Capacity of [`CircuitSize::Day15Min`].
+pub const DAY_15MIN: usize = 96;
+/// Capacity of [`CircuitSize::Month30Min`].
+pub const MONTH_30MIN: usize = 1488;
+/// Capacity of [`CircuitSize::Month15Min`].
+pub const MONTH_15MIN: usize = 2976;
+/// The largest capacity of any size; bounds are argued against it.
+pub const MAX_CAPACITY: usize = MONTH_15MIN;
+
+impl fmt::Display for CircuitSize {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for CircuitSize {
+    type Err = ProtocolError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|size| size.name() == s)
+            .ok_or_else(|| ProtocolError::UnknownSize(s.to_owned()))
+    }
+}
+
+/// Runs `$body` with the const `$n` bound to the capacity of `$size`.
+///
+/// The circuit's shape is fixed at compile time (`Circuit::configure` has no `&self`), so every
+/// size is its own monomorphisation; this macro is the one place that maps names to them.
+#[macro_export]
+macro_rules! with_capacity {
+    ($size:expr, $n:ident => $body:expr) => {
+        match $size {
+            $crate::CircuitSize::Day15Min => {
+                const $n: usize = $crate::size::DAY_15MIN;
+                $body
+            }
+            $crate::CircuitSize::Month30Min => {
+                const $n: usize = $crate::size::MONTH_30MIN;
+                $body
+            }
+            $crate::CircuitSize::Month15Min => {
+                const $n: usize = $crate::size::MONTH_15MIN;
+                $body
+            }
+        }
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_unknown_is_rejected() {
+        for size in CircuitSize::ALL {
+            assert_eq!(size.name().parse::<CircuitSize>().unwrap(), size);
+        }
+        assert!(matches!(
+            "week-5min".parse::<CircuitSize>(),
+            Err(ProtocolError::UnknownSize(s)) if s == "week-5min"
+        ));
+    }
+
+    #[test]
+    fn smallest_fitting_picks_the_least_capacity() {
+        assert_eq!(CircuitSize::smallest_fitting(24), Some(CircuitSize::Day15Min));
+        assert_eq!(CircuitSize::smallest_fitting(97), Some(CircuitSize::Month30Min));
+        assert_eq!(CircuitSize::smallest_fitting(2976), Some(CircuitSize::Month15Min));
+        assert_eq!(CircuitSize::smallest_fitting(2977), None);
+    }
+}

@@ -1,0 +1,128 @@
+//! Recording a period: readings in, signed [`Period`] out.
+//!
+//! Promises: the frame is valid, there is exactly one reading per slot and each is within
+//! [`MAX_READING_WH`](zkmeter_circuits::encoding::MAX_READING_WH); the blinding value is uniform
+//! in `Fp` (64 random bytes reduced mod p, bias < 2^-250); the commitment is
+//! [`native::commitment`] over the size's capacity; the signature is [`sign_statement`] over the
+//! period's statement. The returned period passes [`ZkFile::validate`].
+
+use ff::FromUniformBytes;
+use rand_core::TryCryptoRng;
+use zkmeter_circuits::encoding::{check_reading, FieldBytes};
+use zkmeter_circuits::native;
+use zkmeter_circuits::protocol::{Frame, MeterId, Period, SignatureBytes, ZkFile};
+use zkmeter_circuits::{Fp, ProtocolError};
+
+use crate::error::MeterError;
+use crate::keys::MeterSigningKey;
+use crate::sign::sign_statement;
+
+/// Records a period with a fresh blinding value drawn from `rng` (e.g. `&mut SysRng`).
+pub fn record<R: TryCryptoRng + ?Sized>(
+    key: &MeterSigningKey,
+    meter_id: MeterId,
+    frame: Frame,
+    readings: Vec<u32>,
+    rng: &mut R,
+) -> Result<Period, MeterError> {
+    let mut wide = [0u8; 64];
+    rng.try_fill_bytes(&mut wide)
+        .map_err(|e| MeterError::Rng(e.to_string()))?;
+    let blinding = Fp::from_uniform_bytes(&wide);
+    wide.fill(0);
+    record_with_blinding(key, meter_id, frame, readings, blinding)
+}
+
+/// Records a period with a given blinding value (tests and reproducible fixtures; a real meter
+/// uses [`record`]).
+pub fn record_with_blinding(
+    key: &MeterSigningKey,
+    meter_id: MeterId,
+    frame: Frame,
+    readings: Vec<u32>,
+    blinding: Fp,
+) -> Result<Period, MeterError> {
+    frame.validate()?;
+    if readings.len() != frame.slots as usize {
+        return Err(ProtocolError::WrongLength {
+            what: "readings",
+            found: readings.len(),
+            expected: frame.slots as usize,
+        }
+        .into());
+    }
+    for (slot, &r) in readings.iter().enumerate() {
+        check_reading(slot, r.into())?;
+    }
+    let commitment = native::commitment(frame.size, &readings, blinding)?;
+    let mut period = Period {
+        meter_id,
+        frame,
+        readings,
+        blinding: FieldBytes::from_fp(blinding),
+        commitment: FieldBytes::from_fp(commitment),
+        signature: SignatureBytes([0; 64]),
+        fill: None,
+    };
+    period.signature = sign_statement(key, &period.statement());
+    period.validate()?;
+    Ok(period)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sign::verify_statement;
+    use rand_chacha::ChaCha20Rng;
+    use rand_core::SeedableRng;
+    use zkmeter_circuits::encoding::MAX_READING_WH;
+    use zkmeter_circuits::protocol::UtcTime;
+    use zkmeter_circuits::CircuitSize;
+
+    fn setup() -> (MeterSigningKey, MeterId, Frame) {
+        let key = MeterSigningKey::generate(&mut ChaCha20Rng::seed_from_u64(1)).unwrap();
+        let start = UtcTime::parse("2026-01-05T00:00:00Z").unwrap();
+        let frame = Frame::new(start, 60, 24, CircuitSize::Day15Min).unwrap();
+        (key, MeterId::new("meter-7").unwrap(), frame)
+    }
+
+    #[test]
+    fn recorded_period_commits_signs_and_round_trips() {
+        let (key, id, frame) = setup();
+        let readings: Vec<u32> = (0..24).map(|i| 100 + 10 * i).collect();
+        let mut rng = ChaCha20Rng::seed_from_u64(2);
+        let p = record(&key, id, frame, readings.clone(), &mut rng).unwrap();
+        let blinding = p.blinding.to_fp("blinding").unwrap();
+        let c = native::commitment(frame.size, &readings, blinding).unwrap();
+        assert_eq!(p.commitment, FieldBytes::from_fp(c));
+        verify_statement(&key.public_key(), &p.statement(), &p.signature).unwrap();
+        assert_eq!(p.fill, None);
+        assert_eq!(Period::from_bytes(&p.to_bytes()).unwrap(), p);
+        // A second period gets a fresh blinding value, hence another commitment.
+        let q = record(&key, p.meter_id.clone(), frame, readings, &mut rng).unwrap();
+        assert_ne!(q.blinding, p.blinding);
+        assert_ne!(q.commitment, p.commitment);
+    }
+
+    #[test]
+    fn wrong_count_and_out_of_bound_readings_are_refused() {
+        let (key, id, frame) = setup();
+        let mut rng = ChaCha20Rng::seed_from_u64(3);
+        assert!(matches!(
+            record(&key, id.clone(), frame, vec![1; 23], &mut rng),
+            Err(MeterError::Protocol(ProtocolError::WrongLength { found: 23, expected: 24, .. }))
+        ));
+        let mut readings = vec![1; 24];
+        readings[5] = MAX_READING_WH + 1;
+        assert!(matches!(
+            record(&key, id.clone(), frame, readings, &mut rng),
+            Err(MeterError::Protocol(ProtocolError::ReadingTooLarge { slot: 5, .. }))
+        ));
+        let mut bad_frame = frame;
+        bad_frame.slot_minutes = 20;
+        assert!(matches!(
+            record(&key, id, bad_frame, vec![1; 24], &mut rng),
+            Err(MeterError::Protocol(ProtocolError::BadSlotLength(20)))
+        ));
+    }
+}
