@@ -22,7 +22,7 @@ use crate::with_capacity;
 
 /// Proof bytes that do not depend on `k` (commitments and evaluations of this circuit shape).
 /// Pinned by the `proof_size` snapshot test.
-pub const PROOF_BASE_BYTES: usize = 2208;
+pub const PROOF_BASE_BYTES: usize = 2368;
 /// Bytes the IPA opening adds per unit of `k` (two curve points per round).
 pub const PROOF_BYTES_PER_K: usize = 64;
 

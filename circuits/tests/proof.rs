@@ -1,0 +1,118 @@
+//! Real proofs at `day-15min`: prove, verify, exact proof size, pinned verifying key, and
+//! rejection of altered proofs and public inputs. (Bigger sizes are exercised by the benches.)
+
+use ff::Field;
+use halo2_proofs::{pasta::EqAffine, poly::commitment::Params};
+use rand::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+use zkmeter_circuits::{
+    native,
+    proof::{create_proof, proof_len, verify_proof, ProofError, ProvingKey, PublicInputs, VerifyingKey},
+    CircuitSize, Fp,
+};
+
+const SIZE: CircuitSize = CircuitSize::Day15Min;
+
+fn params() -> Params<EqAffine> {
+    zkmeter_params::ParamStore::default_store()
+        .load(SIZE.k(), |_| {})
+        .unwrap()
+}
+
+fn statement() -> (Vec<u32>, Fp, PublicInputs) {
+    let readings: Vec<u32> = (0..96).map(|i| 100 + (i * 13) % 400).collect();
+    let prices: Vec<i64> = (0..96).map(|i| (i as i64 * 5003) % 300_000 - 40_000).collect();
+    let blinding = Fp::from(0x1234_5678_9abc_def0_u64).square();
+    let (bill, energy_wh) = native::bill(&prices, &readings).unwrap();
+    let public = PublicInputs {
+        size: SIZE,
+        commitment: native::commitment(SIZE, &readings, blinding).unwrap(),
+        bill,
+        energy_wh,
+        context: Fp::from(42u64),
+        prices,
+    };
+    (readings, blinding, public)
+}
+
+#[test]
+fn proves_verifies_and_rejects_every_alteration() {
+    let params = params();
+    let pk = ProvingKey::build(SIZE, &params).unwrap();
+    let vk = VerifyingKey::build(SIZE, &params).unwrap();
+    let (readings, blinding, public) = statement();
+    let rng = ChaCha20Rng::seed_from_u64(1);
+    let proof = create_proof(&params, &pk, &readings, blinding, &public, rng).unwrap();
+
+    // Honest case first, with the separately built key and the key from the proving key.
+    assert_eq!(proof.len(), proof_len(SIZE), "proof size snapshot");
+    verify_proof(&params, &vk, &public, &proof).unwrap();
+    verify_proof(&params, &pk.verifying_key(), &public, &proof).unwrap();
+
+    // Every public input is bound.
+    let mut alterations: Vec<(&str, PublicInputs)> = vec![];
+    let mut p = public.clone();
+    p.bill += 1;
+    alterations.push(("bill", p));
+    let mut p = public.clone();
+    p.energy_wh -= 1;
+    alterations.push(("energy", p));
+    let mut p = public.clone();
+    p.commitment += Fp::ONE;
+    alterations.push(("commitment", p));
+    let mut p = public.clone();
+    p.context += Fp::ONE;
+    alterations.push(("context", p));
+    let mut p = public.clone();
+    p.prices[17] += 1;
+    alterations.push(("price", p));
+    for (what, altered) in alterations {
+        assert!(
+            matches!(verify_proof(&params, &vk, &altered, &proof), Err(ProofError::Invalid(_))),
+            "altered {what} accepted"
+        );
+    }
+
+    // Bit flips anywhere (first byte, middle, last byte) are rejected.
+    for at in [0, proof.len() / 2, proof.len() - 1] {
+        let mut bad = proof.clone();
+        bad[at] ^= 0x01;
+        assert!(
+            verify_proof(&params, &vk, &public, &bad).is_err(),
+            "bit flip at {at} accepted"
+        );
+    }
+    // Truncated or extended proofs are refused by length before any curve work.
+    for bad in [proof[..proof.len() - 1].to_vec(), [proof.clone(), vec![0]].concat()] {
+        assert!(matches!(
+            verify_proof(&params, &vk, &public, &bad),
+            Err(ProofError::WrongProofLength { .. })
+        ));
+    }
+}
+
+#[test]
+fn keys_refuse_params_of_another_size() {
+    let wrong = zkmeter_params::ParamStore::default_store()
+        .load(SIZE.k(), |_| {})
+        .unwrap();
+    assert!(matches!(
+        VerifyingKey::build(CircuitSize::Month30Min, &wrong),
+        Err(ProofError::WrongParams { found: 11, expected: 15, .. })
+    ));
+}
+
+/// The verifying key's pinned description is a snapshot: any change to the circuit's shape or
+/// fixed columns shows up as a diff. Regenerate on purpose with `ZKMETER_UPDATE_SNAPSHOTS=1`.
+#[test]
+fn verifying_key_snapshot() {
+    let vk = VerifyingKey::build(SIZE, &params()).unwrap();
+    let text = vk.pinned_description();
+    let path = format!("{}/tests/snapshots/vk-day-15min.txt", env!("CARGO_MANIFEST_DIR"));
+    if std::env::var_os("ZKMETER_UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(&path, &text).unwrap();
+    }
+    let pinned = std::fs::read_to_string(&path)
+        .expect("snapshot missing: run with ZKMETER_UPDATE_SNAPSHOTS=1 once, and commit it");
+    assert!(pinned == text, "verifying key changed; see {path} (diff with ZKMETER_UPDATE_SNAPSHOTS=1)");
+}
