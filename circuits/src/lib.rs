@@ -21,6 +21,7 @@ pub mod error;
 pub mod native;
 pub mod proof;
 pub mod protocol;
+pub mod shape;
 pub mod size;
 
 pub use error::{FileError, ProtocolError};

@@ -15,7 +15,9 @@ use std::path::{Path, PathBuf};
 use p256::ecdsa::{SigningKey, VerifyingKey};
 use p256::elliptic_curve::zeroize::Zeroizing;
 use p256::elliptic_curve::Generate;
-use p256::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey, LineEnding};
+use p256::pkcs8::{
+    DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey, LineEnding,
+};
 use rand_core::TryCryptoRng;
 use zkmeter_circuits::protocol::read_capped;
 
@@ -258,7 +260,10 @@ mod tests {
         ));
         assert!(matches!(
             MeterPublicKey::from_pem_str(&k.to_pem().unwrap()),
-            Err(MeterError::WrongPemType { expected: "PUBLIC KEY", .. })
+            Err(MeterError::WrongPemType {
+                expected: "PUBLIC KEY",
+                ..
+            })
         ));
         assert!(matches!(
             MeterSigningKey::from_pem_str("hello"),
@@ -287,7 +292,10 @@ mod tests {
             keygen_to_dir(dir.path()),
             Err(MeterError::AlreadyExists { .. })
         ));
-        assert_eq!(MeterSigningKey::read_pem(&kp).unwrap().public_key(), k.public_key());
+        assert_eq!(
+            MeterSigningKey::read_pem(&kp).unwrap().public_key(),
+            k.public_key()
+        );
         assert!(matches!(
             MeterSigningKey::read_pem(&pp),
             Err(MeterError::WrongPemType { .. })
@@ -301,7 +309,9 @@ mod tests {
         std::fs::write(&big, vec![b'A'; MAX_KEY_FILE_BYTES as usize + 1]).unwrap();
         assert!(matches!(
             MeterSigningKey::read_pem(&big),
-            Err(MeterError::File(zkmeter_circuits::FileError::TooLarge { .. }))
+            Err(MeterError::File(
+                zkmeter_circuits::FileError::TooLarge { .. }
+            ))
         ));
         let bin = dir.path().join("bin.pub");
         std::fs::write(&bin, [0xffu8, 0xfe, 0]).unwrap();

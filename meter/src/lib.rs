@@ -4,7 +4,7 @@
 //!
 //! * [`keys`]: the meter's ECDSA P-256 key pair, PKCS#8 / SPKI PEM files.
 //! * [`sign`]: signing and verifying the once-per-period [`MeterStatement`] (low-s, `r || s`).
-//! * [`record`]: turning a period's readings into a signed [`Period`] (blinding, commitment,
+//! * [`mod@record`]: turning a period's readings into a signed [`Period`] (blinding, commitment,
 //!   signature).
 //! * [`csv`]: reading a period's readings from a `timestamp,wh` CSV, strictly against a frame.
 //! * [`synthetic`]: a deterministic synthetic household, for demos, tests and benchmarks.

@@ -63,6 +63,7 @@ pub fn record_with_blinding(
         commitment: FieldBytes::from_fp(commitment),
         signature: SignatureBytes([0; 64]),
         fill: None,
+        meter_public_key: key.public_key().to_pem()?,
     };
     period.signature = sign_statement(key, &period.statement());
     period.validate()?;
@@ -110,13 +111,20 @@ mod tests {
         let mut rng = ChaCha20Rng::seed_from_u64(3);
         assert!(matches!(
             record(&key, id.clone(), frame, vec![1; 23], &mut rng),
-            Err(MeterError::Protocol(ProtocolError::WrongLength { found: 23, expected: 24, .. }))
+            Err(MeterError::Protocol(ProtocolError::WrongLength {
+                found: 23,
+                expected: 24,
+                ..
+            }))
         ));
         let mut readings = vec![1; 24];
         readings[5] = MAX_READING_WH + 1;
         assert!(matches!(
             record(&key, id.clone(), frame, readings, &mut rng),
-            Err(MeterError::Protocol(ProtocolError::ReadingTooLarge { slot: 5, .. }))
+            Err(MeterError::Protocol(ProtocolError::ReadingTooLarge {
+                slot: 5,
+                ..
+            }))
         ));
         let mut bad_frame = frame;
         bad_frame.slot_minutes = 20;

@@ -81,27 +81,43 @@ mod tests {
         let pk = f.key.public_key();
         let sig = sign_statement(&f.key, &f.statement());
         verify_statement(&pk, &f.statement(), &sig).unwrap();
-        assert_eq!(sig, sign_statement(&f.key, &f.statement()), "RFC 6979 is deterministic");
+        assert_eq!(
+            sig,
+            sign_statement(&f.key, &f.statement()),
+            "RFC 6979 is deterministic"
+        );
 
         let other_id = MeterId::new("meter-2").unwrap();
         let mut st = f.statement();
         st.meter_id = &other_id;
-        assert!(matches!(verify_statement(&pk, &st, &sig), Err(MeterError::InvalidSignature)));
+        assert!(matches!(
+            verify_statement(&pk, &st, &sig),
+            Err(MeterError::InvalidSignature)
+        ));
 
         let other_c = FieldBytes([4; 32]);
         let mut st = f.statement();
         st.commitment = &other_c;
-        assert!(matches!(verify_statement(&pk, &st, &sig), Err(MeterError::InvalidSignature)));
+        assert!(matches!(
+            verify_statement(&pk, &st, &sig),
+            Err(MeterError::InvalidSignature)
+        ));
 
         let mut other_frame = f.frame;
         other_frame.slots = 95;
         let mut st = f.statement();
         st.frame = &other_frame;
-        assert!(matches!(verify_statement(&pk, &st, &sig), Err(MeterError::InvalidSignature)));
+        assert!(matches!(
+            verify_statement(&pk, &st, &sig),
+            Err(MeterError::InvalidSignature)
+        ));
 
         let mut st = f.statement();
         st.protocol_version += 1;
-        assert!(matches!(verify_statement(&pk, &st, &sig), Err(MeterError::InvalidSignature)));
+        assert!(matches!(
+            verify_statement(&pk, &st, &sig),
+            Err(MeterError::InvalidSignature)
+        ));
 
         let other_key = MeterSigningKey::generate(&mut ChaCha20Rng::seed_from_u64(8)).unwrap();
         assert!(matches!(

@@ -1,0 +1,172 @@
+//! # zkmeter-prover
+//!
+//! The consumer's privacy plugin. Given the meter's signed [`Period`] and the utility's
+//! [`Tariff`], it checks everything that can be checked cheaply first (signature, commitment,
+//! frame), computes the bill exactly, proves it with one halo2 proof and builds the
+//! [`Submission`]. Readings and the blinding value never leave this crate's caller.
+//!
+//! ```no_run
+//! # use zkmeter_circuits::{protocol::{Period, Tariff, ZkFile}, CircuitSize};
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let period = Period::read("period.bin".as_ref())?;
+//! let tariff = Tariff::read("tariff.json".as_ref())?;
+//! let params = zkmeter_params::ParamStore::default_store().load(period.frame.size.k(), |_| {})?;
+//! let plugin = zkmeter_prover::Plugin::new(period.frame.size, params)?;
+//! let rng = rand_core::UnwrapErr(rand::rngs::SysRng);
+//! let submission = plugin.prove(&period, &tariff, None, rng)?;
+//! submission.write("submission.bin".as_ref())?;
+//! # Ok(()) }
+//! ```
+
+#![deny(missing_docs)]
+
+use halo2_proofs::{pasta::EqAffine, poly::commitment::Params};
+use rand_core::CryptoRng;
+use thiserror::Error;
+use zkmeter_circuits::{
+    native,
+    proof::{create_proof, ProofError, ProvingKey, PublicInputs},
+    protocol::{statement_context, Frame, Period, Submission, Tariff},
+    CircuitSize, ProtocolError,
+};
+use zkmeter_meter::{verify_statement, MeterError, MeterPublicKey};
+
+/// Why the plugin refused to prove, or failed to.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum ProverError {
+    /// The readings and blinding value in the period file do not open its commitment.
+    #[error("period file is inconsistent: readings and blinding value do not open the commitment")]
+    CommitmentMismatch,
+    /// The meter signature over the period does not verify.
+    #[error("meter signature on the period does not verify: {0}")]
+    Signature(#[source] MeterError),
+    /// The period's meter public key is not the one the consumer expects.
+    #[error("period file is signed by another meter key than the one given")]
+    MeterKeyMismatch,
+    /// The tariff is for another frame than the period.
+    #[error("tariff is for frame {tariff}, the period is {period}")]
+    TariffFrameMismatch {
+        /// The period's frame.
+        period: Frame,
+        /// The tariff's frame.
+        tariff: Frame,
+    },
+    /// The plugin was built for another circuit size.
+    #[error("this plugin proves size {plugin}; the period is size {period}")]
+    SizeMismatch {
+        /// The plugin's size.
+        plugin: CircuitSize,
+        /// The period's size.
+        period: CircuitSize,
+    },
+    /// A value is out of its documented bounds.
+    #[error(transparent)]
+    Protocol(#[from] ProtocolError),
+    /// Key generation or proving failed.
+    #[error(transparent)]
+    Proof(#[from] ProofError),
+}
+
+/// Checks a period before any proving: the readings and blinding open the commitment, and the
+/// meter's signature verifies under `meter_key`.
+pub fn check_period(period: &Period, meter_key: &MeterPublicKey) -> Result<(), ProverError> {
+    verify_statement(meter_key, &period.statement(), &period.signature)
+        .map_err(ProverError::Signature)?;
+    let blinding = period.blinding.to_fp("blinding value")?;
+    let recomputed = native::commitment(period.frame.size, &period.readings, blinding)?;
+    if period.commitment.to_fp("commitment")? != recomputed {
+        return Err(ProverError::CommitmentMismatch);
+    }
+    Ok(())
+}
+
+/// The public inputs of the bill of `period` under `tariff` (bill computed exactly).
+pub fn public_inputs(period: &Period, tariff: &Tariff) -> Result<PublicInputs, ProverError> {
+    if period.frame != tariff.frame {
+        return Err(ProverError::TariffFrameMismatch {
+            period: period.frame,
+            tariff: tariff.frame,
+        });
+    }
+    let (bill, energy_wh) = native::bill(&tariff.prices, &period.readings)?;
+    Ok(PublicInputs {
+        size: period.frame.size,
+        commitment: period.commitment.to_fp("commitment")?,
+        bill,
+        energy_wh,
+        context: statement_context(
+            &period.meter_id,
+            &period.frame,
+            &tariff.tariff_id,
+            &tariff.digest(),
+        ),
+        prices: tariff.prices.clone(),
+    })
+}
+
+/// A privacy plugin for one circuit size: parameters and the proving key (built once).
+#[derive(Debug)]
+pub struct Plugin {
+    params: Params<EqAffine>,
+    pk: ProvingKey,
+}
+
+impl Plugin {
+    /// Builds the proving key for `size` (a few seconds at the month sizes).
+    pub fn new(size: CircuitSize, params: Params<EqAffine>) -> Result<Self, ProverError> {
+        let pk = ProvingKey::build(size, &params)?;
+        Ok(Plugin { params, pk })
+    }
+
+    /// The size this plugin proves.
+    pub fn size(&self) -> CircuitSize {
+        self.pk.size()
+    }
+
+    /// The parameters.
+    pub fn params(&self) -> &Params<EqAffine> {
+        &self.params
+    }
+
+    /// Checks the period, computes its bill under `tariff`, proves it and returns the
+    /// submission. `expected_meter_key` pins the meter key; without it the key carried in the
+    /// period file is used (which checks integrity, not the meter's identity: the utility
+    /// checks that against its registry).
+    pub fn prove(
+        &self,
+        period: &Period,
+        tariff: &Tariff,
+        expected_meter_key: Option<&MeterPublicKey>,
+        rng: impl CryptoRng,
+    ) -> Result<Submission, ProverError> {
+        let carried = MeterPublicKey::from_pem_str(&period.meter_public_key)
+            .map_err(ProverError::Signature)?;
+        if let Some(expected) = expected_meter_key {
+            if expected != &carried {
+                return Err(ProverError::MeterKeyMismatch);
+            }
+        }
+        if period.frame.size != self.size() {
+            return Err(ProverError::SizeMismatch {
+                plugin: self.size(),
+                period: period.frame.size,
+            });
+        }
+        check_period(period, &carried)?;
+        let public = public_inputs(period, tariff)?;
+        let blinding = period.blinding.to_fp("blinding value")?;
+        let proof = create_proof(&self.params, &self.pk, &period.readings, blinding, &public, rng)?;
+        Ok(Submission {
+            meter_id: period.meter_id.clone(),
+            frame: period.frame,
+            commitment: period.commitment,
+            meter_signature: period.signature,
+            tariff_id: tariff.tariff_id.clone(),
+            tariff_digest: tariff.digest(),
+            bill: public.bill,
+            energy_wh: public.energy_wh,
+            proof,
+        })
+    }
+}

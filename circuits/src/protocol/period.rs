@@ -27,7 +27,13 @@ pub struct Period {
     pub signature: SignatureBytes,
     /// How missing readings were filled, if they were (`None`: every slot measured).
     pub fill: Option<String>,
+    /// The meter's public key (SPKI PEM), so the plugin can check the signature before
+    /// proving. It proves integrity, not identity: the utility uses its own registry.
+    pub meter_public_key: String,
 }
+
+/// Largest meter public key text in a period file.
+pub const MAX_PUBLIC_KEY_TEXT: usize = 1024;
 
 impl Period {
     /// The statement the meter signed.
@@ -58,6 +64,20 @@ impl ZkFile for Period {
         }
         for (slot, &r) in self.readings.iter().enumerate() {
             check_reading(slot, r.into())?;
+        }
+        if self.meter_public_key.len() > MAX_PUBLIC_KEY_TEXT {
+            return Err(ProtocolError::BadIdentifier {
+                what: "meter public key",
+                value: format!("{} bytes of PEM", self.meter_public_key.len()),
+            });
+        }
+        if let Some(fill) = &self.fill {
+            if !crate::protocol::ids::valid_identifier(fill, 64) {
+                return Err(ProtocolError::BadIdentifier {
+                    what: "fill rule",
+                    value: crate::protocol::ids::truncate_for_error(fill),
+                });
+            }
         }
         self.blinding.to_fp("blinding value")?;
         self.commitment.to_fp("commitment")?;

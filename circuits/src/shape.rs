@@ -1,0 +1,69 @@
+//! The measured shape of each circuit size (rows used, columns), for `circuit-info` and benches.
+
+use halo2_proofs::{dev::CircuitCost, pasta::Eq};
+
+use crate::circuit::BillCircuit;
+use crate::size::CircuitSize;
+use crate::with_capacity;
+
+/// Rows and columns of one circuit size.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Shape {
+    /// The size.
+    pub size: CircuitSize,
+    /// log2 of the row count.
+    pub k: u32,
+    /// Rows used by the layout (the rest up to `2^k` is unused or blinding).
+    pub rows: usize,
+    /// Advice columns.
+    pub advice_columns: usize,
+    /// Fixed columns (selectors included, after compression).
+    pub fixed_columns: usize,
+    /// Instance columns.
+    pub instance_columns: usize,
+    /// Maximum gate degree.
+    pub degree: usize,
+}
+
+/// Lays out the blank circuit of `size` and measures it.
+pub fn measure(size: CircuitSize) -> Shape {
+    // CircuitCost exposes its figures only through Debug (`max_rows: <n>,` ...).
+    let debug = with_capacity!(size, N => {
+        format!("{:?}", CircuitCost::<Eq, BillCircuit<N>>::measure(size.k(), &BillCircuit::<N>::blank()))
+    });
+    let field = |name| parse_field(&debug, name).unwrap_or(0);
+    Shape {
+        size,
+        k: size.k(),
+        rows: field("max_rows"),
+        advice_columns: field("num_advice_columns"),
+        fixed_columns: field("num_fixed_columns"),
+        instance_columns: field("num_instance_columns"),
+        degree: field("max_deg"),
+    }
+}
+
+fn parse_field(debug: &str, name: &str) -> Option<usize> {
+    let at = debug.find(&format!("{name}: "))? + name.len() + 2;
+    debug[at..]
+        .split(|c: char| !c.is_ascii_digit())
+        .next()?
+        .parse()
+        .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn day_size_shape_is_pinned() {
+        let shape = measure(CircuitSize::Day15Min);
+        assert!(shape.rows > 1 << 10 && shape.rows <= 1 << 11, "{shape:?}");
+        assert_eq!(
+            (shape.advice_columns, shape.instance_columns, shape.degree),
+            (8, 2, 6),
+            "{shape:?}"
+        );
+    }
+}

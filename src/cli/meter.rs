@@ -1,0 +1,137 @@
+//! `zkmeter meter ...`: the meter simulator.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+use zkmeter_circuits::{
+    protocol::{Frame, MeterId, UtcTime, ZkFile},
+    CircuitSize,
+};
+use zkmeter_meter::{keygen_to_dir, read_readings_csv, record, synthetic_readings, MeterSigningKey};
+
+use super::{format_kwh, usage, CliError};
+
+#[derive(Debug, Subcommand)]
+pub enum MeterCommand {
+    /// Generate a meter key pair: DIR/meter.key (PKCS#8 PEM, private) and DIR/meter.pub (SPKI
+    /// PEM, to register with the utility). Existing files are never overwritten.
+    Keygen {
+        /// Directory to write the keys into (created if missing).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+    /// Record and sign one billing period: readings, blinding value, commitment, signature.
+    ///
+    /// The period file stays on the consumer's side (it holds the readings).
+    Record(RecordArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["readings", "synthetic"])))]
+pub struct RecordArgs {
+    /// The meter's private key (PKCS#8 PEM).
+    #[arg(long, value_name = "FILE")]
+    key: PathBuf,
+    /// The meter id registered with the utility (1-64 of A-Z a-z 0-9 . _ -).
+    #[arg(long, value_name = "ID")]
+    meter_id: String,
+    /// Start of the period, RFC 3339 (e.g. 2026-01-01T00:00:00Z), aligned to the slot length.
+    #[arg(long, value_name = "RFC3339")]
+    start: String,
+    /// Slot length in minutes: 15, 30 or 60.
+    #[arg(long, value_name = "M")]
+    slot_minutes: u16,
+    /// Circuit size: day-15min (96 slots), month-30min (1488), month-15min (2976).
+    #[arg(long, value_name = "NAME", value_parser = super::parse_size)]
+    size: CircuitSize,
+    /// Number of slots. Default: one UTC day for day sizes, one calendar month for month sizes
+    /// (so a 28-day February has 2688 quarter-hours).
+    #[arg(long, value_name = "N")]
+    slots: Option<u32>,
+    /// Read the readings from a CSV of `timestamp,wh` rows, one per slot, in order.
+    #[arg(long, value_name = "FILE.csv")]
+    readings: Option<PathBuf>,
+    /// Generate a deterministic synthetic household from this seed instead.
+    #[arg(long, value_name = "SEED")]
+    synthetic: Option<u64>,
+    /// Where to write the period file.
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+}
+
+impl RecordArgs {
+    /// Arguments for a synthetic period with the natural slot count.
+    pub fn new(
+        key: PathBuf,
+        meter_id: &str,
+        start: &str,
+        slot_minutes: u16,
+        size: CircuitSize,
+        seed: u64,
+        out: PathBuf,
+    ) -> Self {
+        RecordArgs {
+            key,
+            meter_id: meter_id.into(),
+            start: start.into(),
+            slot_minutes,
+            size,
+            slots: None,
+            readings: None,
+            synthetic: Some(seed),
+            out,
+        }
+    }
+}
+
+/// The frame of `--start --slot-minutes --size [--slots]`.
+pub fn frame_from_args(
+    start: &str,
+    slot_minutes: u16,
+    size: CircuitSize,
+    slots: Option<u32>,
+) -> Result<Frame, CliError> {
+    let start = UtcTime::parse(start).map_err(|e| usage("--start", e))?;
+    match slots {
+        Some(n) => Frame::new(start, slot_minutes, n, size),
+        None => Frame::natural(start, slot_minutes, size),
+    }
+    .map_err(|e| usage("frame", e))
+}
+
+pub fn run(command: MeterCommand) -> Result<(), CliError> {
+    match command {
+        MeterCommand::Keygen { out } => {
+            let (key, public) = keygen_to_dir(&out).map_err(|e| usage("meter keygen", e))?;
+            println!("private key: {}", key.display());
+            println!("public key:  {}  (register this with the utility)", public.display());
+            Ok(())
+        }
+        MeterCommand::Record(args) => {
+            let key = MeterSigningKey::read_pem(&args.key).map_err(|e| usage("--key", e))?;
+            let meter_id = MeterId::new(&args.meter_id).map_err(|e| usage("--meter-id", e))?;
+            let frame = frame_from_args(&args.start, args.slot_minutes, args.size, args.slots)?;
+            let readings = match (&args.readings, args.synthetic) {
+                (Some(csv), _) => read_readings_csv(csv, &frame)
+                    .map_err(|e| CliError::Rejected(format!("{}: {e}", csv.display())))?,
+                (None, Some(seed)) => {
+                    synthetic_readings(&frame, seed).map_err(|e| usage("--synthetic", e))?
+                }
+                (None, None) => unreachable!("clap requires one source"),
+            };
+            let mut rng = rand_core::UnwrapErr(rand::rngs::SysRng);
+            let period = record(&key, meter_id, frame, readings, &mut rng)
+                .map_err(|e| CliError::Rejected(e.to_string()))?;
+            period.write(&args.out).map_err(|e| usage("--out", e))?;
+            let energy: u64 = period.readings.iter().map(|&r| u64::from(r)).sum();
+            println!(
+                "recorded {} slots ({}), {} kWh, signed; period file: {}",
+                frame.slots,
+                frame,
+                format_kwh(energy),
+                args.out.display()
+            );
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,147 @@
+//! Command-line interface: argument definitions and dispatch. One module per command group.
+
+mod demo;
+mod info;
+mod inspect;
+mod meter;
+mod progress;
+mod prove;
+mod tariff;
+mod verify;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use zkmeter_circuits::CircuitSize;
+
+/// A command's failure, turned into one line on stderr and an exit code.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// The input was read but refused (exit 1).
+    #[error("{0}")]
+    Rejected(String),
+    /// Usage, I/O or environment problem (exit 2).
+    #[error("{0}")]
+    Usage(String),
+}
+
+impl CliError {
+    /// The process exit code.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Rejected(_) => 1,
+            CliError::Usage(_) => 2,
+        }
+    }
+}
+
+/// Shorthand for a usage / I/O error with context.
+pub fn usage(context: impl std::fmt::Display, e: impl std::fmt::Display) -> CliError {
+    CliError::Usage(format!("{context}: {e}"))
+}
+
+/// zkmeter: bill smart-meter readings exactly without revealing them.
+///
+/// The meter signs a commitment to a period's readings; the consumer's privacy plugin computes
+/// the bill under the utility's tariff and proves it with one halo2 proof; the utility verifies
+/// the bill without seeing a single reading. Try `zkmeter demo` for the whole flow.
+#[derive(Debug, Parser)]
+#[command(name = "zkmeter", version, about, long_about)]
+pub struct Cli {
+    /// Directory of the IPA parameter files (default: $ZKMETER_PARAMS_DIR, else params/ipa in
+    /// a source checkout, else ~/.cache/zkmeter/params). Missing files are generated once.
+    #[arg(long, global = true, value_name = "DIR")]
+    params_dir: Option<PathBuf>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// The meter: key generation and period recording.
+    #[command(subcommand)]
+    Meter(meter::MeterCommand),
+    /// Tariffs (the utility's per-slot prices).
+    #[command(subcommand)]
+    Tariff(tariff::TariffCommand),
+    /// Privacy plugin: check a period, compute its bill under a tariff and prove it.
+    Prove(prove::ProveArgs),
+    /// Utility: verify one bill submission against a meter key and the utility's tariff.
+    ///
+    /// Exit 0: accepted (prints bill and energy). Exit 1: rejected (one-line reason on
+    /// stderr). Exit 2: usage or I/O error.
+    Verify(verify::VerifyArgs),
+    /// Print a JSON view of any zkmeter file (period, tariff or submission).
+    Inspect(inspect::InspectArgs),
+    /// Circuit facts per size: k, rows used, columns, proof bytes, key generation time.
+    CircuitInfo(info::InfoArgs),
+    /// The whole flow on built-in data in a temporary directory: keygen, record a month of
+    /// 15-minute readings, publish a tariff, prove, verify, then show a tampered bill rejected.
+    Demo(demo::DemoArgs),
+}
+
+/// Runs the parsed command.
+pub fn run(cli: Cli) -> Result<(), CliError> {
+    let store = match &cli.params_dir {
+        Some(dir) => zkmeter_params::ParamStore::new(dir),
+        None => zkmeter_params::ParamStore::default_store(),
+    };
+    match cli.command {
+        Command::Meter(c) => meter::run(c),
+        Command::Tariff(c) => tariff::run(c),
+        Command::Prove(a) => prove::run(a, &store),
+        Command::Verify(a) => verify::run(a, &store),
+        Command::Inspect(a) => inspect::run(a),
+        Command::CircuitInfo(a) => info::run(a, &store),
+        Command::Demo(a) => demo::run(a, &store),
+    }
+}
+
+/// Parses a size name for clap.
+pub fn parse_size(s: &str) -> Result<CircuitSize, String> {
+    s.parse().map_err(|e: zkmeter_circuits::ProtocolError| e.to_string())
+}
+
+/// Loads the parameters for `size`, showing progress (generation can take a minute).
+pub fn load_params(
+    store: &zkmeter_params::ParamStore,
+    size: CircuitSize,
+) -> Result<halo2_proofs::poly::commitment::Params<zkmeter_circuits::EqAffine>, CliError> {
+    let k = size.k();
+    let step = progress::Step::start(format!("Loading IPA parameters (k = {k})"));
+    let params = store
+        .load(k, |event| {
+            if let zkmeter_params::Event::Generating { refused_existing } = event {
+                let why = if refused_existing {
+                    "stored file failed its hash check"
+                } else {
+                    "first use"
+                };
+                step.set_message(format!(
+                    "Generating IPA parameters (k = {k}; {why}; once, up to a minute)"
+                ));
+            }
+        })
+        .map_err(|e| usage("IPA parameters", e))?;
+    step.finish();
+    Ok(params)
+}
+
+/// Formats Wh as kWh with three decimals (exact).
+pub fn format_kwh(wh: u64) -> String {
+    format!("{}.{:03}", wh / 1000, wh % 1000)
+}
+
+/// Formats a bill in nano-currency as `CUR 12.34` (rounded half away from zero to cents) with
+/// the exact figure beside it.
+pub fn format_bill(nano: i128, currency: &str) -> String {
+    let cents = (nano.unsigned_abs() + 5_000_000) / 10_000_000;
+    let sign = if nano < 0 { "-" } else { "" };
+    format!(
+        "{currency} {sign}{}.{:02} (exactly {} {currency})",
+        cents / 100,
+        cents % 100,
+        zkmeter_circuits::encoding::format_nano(nano)
+    )
+}
