@@ -102,6 +102,7 @@ pub fn frame_from_args(
 pub fn run(command: MeterCommand) -> Result<(), CliError> {
     match command {
         MeterCommand::Keygen { out } => {
+            std::fs::create_dir_all(&out).map_err(|e| usage(out.display(), e))?;
             let (key, public) = keygen_to_dir(&out).map_err(|e| usage("meter keygen", e))?;
             println!("private key: {}", key.display());
             println!("public key:  {}  (register this with the utility)", public.display());
