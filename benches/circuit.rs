@@ -1,1 +1,86 @@
-fn main(){}
+//! Criterion benches per named circuit size: key generation, proving and verifying one bill.
+//!
+//! `cargo bench --bench circuit` (all sizes; month-15min proving takes ~20 s a sample), or
+//! `ZKMETER_BENCH_SIZES=day-15min,month-30min cargo bench --bench circuit`. Results go to
+//! BENCHMARKS.md with the machine and the command.
+
+use std::hint::black_box;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use rand::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+use zkmeter_circuits::{
+    native,
+    proof::{create_proof, verify_proof, ProvingKey, PublicInputs, VerifyingKey},
+    CircuitSize, Fp,
+};
+
+fn sizes() -> Vec<CircuitSize> {
+    match std::env::var("ZKMETER_BENCH_SIZES") {
+        Ok(list) => list
+            .split(',')
+            .map(|s| s.trim().parse().expect("ZKMETER_BENCH_SIZES: unknown size"))
+            .collect(),
+        Err(_) => CircuitSize::ALL.to_vec(),
+    }
+}
+
+/// A full period (every slot used) with a market-shaped price series.
+fn statement(size: CircuitSize) -> (Vec<u32>, Fp, PublicInputs) {
+    let n = size.capacity();
+    let readings: Vec<u32> = (0..n as u32).map(|i| 50 + (i * 7919) % 700).collect();
+    let prices: Vec<i64> = (0..n as i64)
+        .map(|i| (i * 104_729) % 420_000 - 50_000)
+        .collect();
+    let blinding = Fp::from(0xdead_beef_u64);
+    let (bill, energy_wh) = native::bill(&prices, &readings).unwrap();
+    let public = PublicInputs {
+        size,
+        commitment: native::commitment(size, &readings, blinding).unwrap(),
+        bill,
+        energy_wh,
+        context: Fp::from(7u64),
+        prices,
+    };
+    (readings, blinding, public)
+}
+
+fn bench(c: &mut Criterion) {
+    for size in sizes() {
+        let params = zkmeter_params::ParamStore::default_store()
+            .load(size.k(), |_| {})
+            .expect("IPA parameters");
+        let mut group = c.benchmark_group(size.name());
+        group.sample_size(10);
+        group.bench_function(BenchmarkId::new("keygen", size.capacity()), |b| {
+            b.iter(|| ProvingKey::build(size, black_box(&params)).unwrap())
+        });
+        let pk = ProvingKey::build(size, &params).unwrap();
+        let vk = VerifyingKey::build(size, &params).unwrap();
+        let (readings, blinding, public) = statement(size);
+        let mut seed = 0;
+        group.bench_function(BenchmarkId::new("prove", size.capacity()), |b| {
+            b.iter(|| {
+                seed += 1;
+                let rng = ChaCha20Rng::seed_from_u64(seed);
+                create_proof(&params, &pk, &readings, blinding, &public, rng).unwrap()
+            })
+        });
+        let proof = create_proof(
+            &params,
+            &pk,
+            &readings,
+            blinding,
+            &public,
+            ChaCha20Rng::seed_from_u64(0),
+        )
+        .unwrap();
+        group.bench_function(BenchmarkId::new("verify", size.capacity()), |b| {
+            b.iter(|| verify_proof(&params, &vk, black_box(&public), black_box(&proof)).unwrap())
+        });
+        group.finish();
+    }
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -122,7 +122,11 @@ impl<const N: usize> Circuit<Fp> for BillCircuit<N> {
         }
     }
 
-    fn synthesize(&self, config: Self::Config, mut layouter: impl Layouter<Fp>) -> Result<(), Error> {
+    fn synthesize(
+        &self,
+        config: Self::Config,
+        mut layouter: impl Layouter<Fp>,
+    ) -> Result<(), Error> {
         if self.readings.len() != N {
             return Err(Error::Synthesis);
         }

@@ -23,7 +23,8 @@ pub const MAX_READING_WH: u32 = (1 << 24) - 1;
 /// Largest price magnitude, in micro-currency per kWh: 2^31 - 1 (2147 currency units per kWh).
 pub const MAX_ABS_PRICE: i64 = (1 << 31) - 1;
 /// Largest magnitude any valid bill can have, in nano-currency.
-pub const MAX_ABS_BILL: i128 = MAX_CAPACITY as i128 * MAX_READING_WH as i128 * MAX_ABS_PRICE as i128;
+pub const MAX_ABS_BILL: i128 =
+    MAX_CAPACITY as i128 * MAX_READING_WH as i128 * MAX_ABS_PRICE as i128;
 /// Largest total energy any valid period can have, in Wh.
 pub const MAX_ENERGY_WH: u64 = MAX_CAPACITY as u64 * MAX_READING_WH as u64;
 
@@ -198,7 +199,10 @@ mod tests {
     #[test]
     fn negative_values_encode_as_p_minus_x() {
         assert_eq!(fp_from_i128(-5) + Fp::from(5u64), Fp::ZERO);
-        assert_eq!(fp_from_price(-MAX_ABS_PRICE) + fp_from_price(MAX_ABS_PRICE), Fp::ZERO);
+        assert_eq!(
+            fp_from_price(-MAX_ABS_PRICE) + fp_from_price(MAX_ABS_PRICE),
+            Fp::ZERO
+        );
         assert_eq!(fp_from_i128(0), Fp::ZERO);
     }
 
@@ -218,7 +222,10 @@ mod tests {
 
     #[test]
     fn reading_and_price_bounds_are_enforced_at_the_edges() {
-        assert_eq!(check_reading(0, u64::from(MAX_READING_WH)), Ok(MAX_READING_WH));
+        assert_eq!(
+            check_reading(0, u64::from(MAX_READING_WH)),
+            Ok(MAX_READING_WH)
+        );
         assert!(check_reading(3, u64::from(MAX_READING_WH) + 1).is_err());
         assert_eq!(check_price(0, -MAX_ABS_PRICE), Ok(-MAX_ABS_PRICE));
         assert!(check_price(0, MAX_ABS_PRICE + 1).is_err());

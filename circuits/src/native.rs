@@ -118,10 +118,22 @@ mod tests {
     fn commitment_depends_on_every_input() {
         let blinding = Fp::from(7u64);
         let base = commitment(CircuitSize::Day15Min, &[1, 2, 3], blinding).unwrap();
-        assert_ne!(base, commitment(CircuitSize::Day15Min, &[1, 2, 4], blinding).unwrap());
-        assert_ne!(base, commitment(CircuitSize::Day15Min, &[1, 2, 3], Fp::ONE).unwrap());
-        assert_ne!(base, commitment(CircuitSize::Month30Min, &[1, 2, 3], blinding).unwrap());
+        assert_ne!(
+            base,
+            commitment(CircuitSize::Day15Min, &[1, 2, 4], blinding).unwrap()
+        );
+        assert_ne!(
+            base,
+            commitment(CircuitSize::Day15Min, &[1, 2, 3], Fp::ONE).unwrap()
+        );
+        assert_ne!(
+            base,
+            commitment(CircuitSize::Month30Min, &[1, 2, 3], blinding).unwrap()
+        );
         // Trailing zero readings are the padding: the same committed vector.
-        assert_eq!(base, commitment(CircuitSize::Day15Min, &[1, 2, 3, 0], blinding).unwrap());
+        assert_eq!(
+            base,
+            commitment(CircuitSize::Day15Min, &[1, 2, 3, 0], blinding).unwrap()
+        );
     }
 }

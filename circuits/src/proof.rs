@@ -128,8 +128,9 @@ impl ProvingKey {
     /// Builds the proving key from the blank circuit (deterministic).
     pub fn build(size: CircuitSize, params: &Params<EqAffine>) -> Result<Self, ProofError> {
         let vk = VerifyingKey::build(size, params)?;
-        let pk = with_capacity!(size, N => plonk::keygen_pk(params, vk.vk, &BillCircuit::<N>::blank()))
-            .map_err(ProofError::Halo2)?;
+        let pk =
+            with_capacity!(size, N => plonk::keygen_pk(params, vk.vk, &BillCircuit::<N>::blank()))
+                .map_err(ProofError::Halo2)?;
         Ok(ProvingKey { size, pk })
     }
 

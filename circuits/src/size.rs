@@ -135,9 +135,18 @@ mod tests {
 
     #[test]
     fn smallest_fitting_picks_the_least_capacity() {
-        assert_eq!(CircuitSize::smallest_fitting(24), Some(CircuitSize::Day15Min));
-        assert_eq!(CircuitSize::smallest_fitting(97), Some(CircuitSize::Month30Min));
-        assert_eq!(CircuitSize::smallest_fitting(2976), Some(CircuitSize::Month15Min));
+        assert_eq!(
+            CircuitSize::smallest_fitting(24),
+            Some(CircuitSize::Day15Min)
+        );
+        assert_eq!(
+            CircuitSize::smallest_fitting(97),
+            Some(CircuitSize::Month30Min)
+        );
+        assert_eq!(
+            CircuitSize::smallest_fitting(2976),
+            Some(CircuitSize::Month15Min)
+        );
         assert_eq!(CircuitSize::smallest_fitting(2977), None);
     }
 }

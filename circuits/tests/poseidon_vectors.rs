@@ -90,7 +90,11 @@ impl Circuit<Fp> for TwoToOne {
         )
     }
 
-    fn synthesize(&self, config: Self::Config, mut layouter: impl Layouter<Fp>) -> Result<(), Error> {
+    fn synthesize(
+        &self,
+        config: Self::Config,
+        mut layouter: impl Layouter<Fp>,
+    ) -> Result<(), Error> {
         let (poseidon, inputs, out) = config;
         let cells = layouter.assign_region(
             || "inputs",

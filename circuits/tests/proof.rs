@@ -7,7 +7,9 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use zkmeter_circuits::{
     native,
-    proof::{create_proof, proof_len, verify_proof, ProofError, ProvingKey, PublicInputs, VerifyingKey},
+    proof::{
+        create_proof, proof_len, verify_proof, ProofError, ProvingKey, PublicInputs, VerifyingKey,
+    },
     CircuitSize, Fp,
 };
 
@@ -21,7 +23,9 @@ fn params() -> Params<EqAffine> {
 
 fn statement() -> (Vec<u32>, Fp, PublicInputs) {
     let readings: Vec<u32> = (0..96).map(|i| 100 + (i * 13) % 400).collect();
-    let prices: Vec<i64> = (0..96).map(|i| (i as i64 * 5003) % 300_000 - 40_000).collect();
+    let prices: Vec<i64> = (0..96)
+        .map(|i| (i as i64 * 5003) % 300_000 - 40_000)
+        .collect();
     let blinding = Fp::from(0x1234_5678_9abc_def0_u64).square();
     let (bill, energy_wh) = native::bill(&prices, &readings).unwrap();
     let public = PublicInputs {
@@ -68,7 +72,10 @@ fn proves_verifies_and_rejects_every_alteration() {
     alterations.push(("price", p));
     for (what, altered) in alterations {
         assert!(
-            matches!(verify_proof(&params, &vk, &altered, &proof), Err(ProofError::Invalid(_))),
+            matches!(
+                verify_proof(&params, &vk, &altered, &proof),
+                Err(ProofError::Invalid(_))
+            ),
             "altered {what} accepted"
         );
     }
@@ -83,7 +90,10 @@ fn proves_verifies_and_rejects_every_alteration() {
         );
     }
     // Truncated or extended proofs are refused by length before any curve work.
-    for bad in [proof[..proof.len() - 1].to_vec(), [proof.clone(), vec![0]].concat()] {
+    for bad in [
+        proof[..proof.len() - 1].to_vec(),
+        [proof.clone(), vec![0]].concat(),
+    ] {
         assert!(matches!(
             verify_proof(&params, &vk, &public, &bad),
             Err(ProofError::WrongProofLength { .. })
@@ -98,7 +108,11 @@ fn keys_refuse_params_of_another_size() {
         .unwrap();
     assert!(matches!(
         VerifyingKey::build(CircuitSize::Month30Min, &wrong),
-        Err(ProofError::WrongParams { found: 11, expected: 15, .. })
+        Err(ProofError::WrongParams {
+            found: 11,
+            expected: 15,
+            ..
+        })
     ));
 }
 
@@ -108,11 +122,17 @@ fn keys_refuse_params_of_another_size() {
 fn verifying_key_snapshot() {
     let vk = VerifyingKey::build(SIZE, &params()).unwrap();
     let text = vk.pinned_description();
-    let path = format!("{}/tests/snapshots/vk-day-15min.txt", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/tests/snapshots/vk-day-15min.txt",
+        env!("CARGO_MANIFEST_DIR")
+    );
     if std::env::var_os("ZKMETER_UPDATE_SNAPSHOTS").is_some() {
         std::fs::write(&path, &text).unwrap();
     }
     let pinned = std::fs::read_to_string(&path)
         .expect("snapshot missing: run with ZKMETER_UPDATE_SNAPSHOTS=1 once, and commit it");
-    assert!(pinned == text, "verifying key changed; see {path} (diff with ZKMETER_UPDATE_SNAPSHOTS=1)");
+    assert!(
+        pinned == text,
+        "verifying key changed; see {path} (diff with ZKMETER_UPDATE_SNAPSHOTS=1)"
+    );
 }

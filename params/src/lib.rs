@@ -19,9 +19,18 @@ use thiserror::Error;
 
 /// SHA-256 of `Params::<EqAffine>::new(k)` as written by `Params::write`, per supported `k`.
 pub const PINNED: &[(u32, &str)] = &[
-    (11, "1eab6f93a080ce41b908d935c04bd2e3ed1ac23f277c15d11c499d56d28fa0f7"),
-    (15, "e1fb29749c7bd0870768044d5329b4e293cb2d44dae24db2554605427b19d0dd"),
-    (16, "174780f80c577d968d10bc3f0a8f819e55a96b9e882ffe73c15d55e9f94053e2"),
+    (
+        11,
+        "1eab6f93a080ce41b908d935c04bd2e3ed1ac23f277c15d11c499d56d28fa0f7",
+    ),
+    (
+        15,
+        "e1fb29749c7bd0870768044d5329b4e293cb2d44dae24db2554605427b19d0dd",
+    ),
+    (
+        16,
+        "174780f80c577d968d10bc3f0a8f819e55a96b9e882ffe73c15d55e9f94053e2",
+    ),
 ];
 
 /// Environment variable naming the parameter directory.
@@ -144,10 +153,11 @@ impl ParamStore {
         progress(Event::Reading);
         let refused_existing = match read_exact_len(&path, file_len(k)) {
             Ok(Some(bytes)) if sha256_hex(&bytes) == pinned => {
-                let params = Params::read(&mut bytes.as_slice()).map_err(|source| ParamsError::Io {
-                    path: path.display().to_string(),
-                    source,
-                })?;
+                let params =
+                    Params::read(&mut bytes.as_slice()).map_err(|source| ParamsError::Io {
+                        path: path.display().to_string(),
+                        source,
+                    })?;
                 progress(Event::Ready);
                 return Ok(params);
             }
@@ -207,7 +217,9 @@ mod tests {
         let store = ParamStore::new(&dir);
         let mut events = vec![];
         let fresh = store.load(11, |e| events.push(e)).unwrap();
-        assert!(events.contains(&Event::Generating { refused_existing: false }));
+        assert!(events.contains(&Event::Generating {
+            refused_existing: false
+        }));
         assert_eq!(fresh.k(), 11);
 
         // A stored, intact file is read back, not regenerated.
@@ -222,8 +234,13 @@ mod tests {
         std::fs::write(&path, &bytes).unwrap();
         events.clear();
         store.load(11, |e| events.push(e)).unwrap();
-        assert!(events.contains(&Event::Generating { refused_existing: true }));
-        assert_eq!(sha256_hex(&std::fs::read(&path).unwrap()), pinned_hash(11).unwrap());
+        assert!(events.contains(&Event::Generating {
+            refused_existing: true
+        }));
+        assert_eq!(
+            sha256_hex(&std::fs::read(&path).unwrap()),
+            pinned_hash(11).unwrap()
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

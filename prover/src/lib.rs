@@ -156,7 +156,14 @@ impl Plugin {
         check_period(period, &carried)?;
         let public = public_inputs(period, tariff)?;
         let blinding = period.blinding.to_fp("blinding value")?;
-        let proof = create_proof(&self.params, &self.pk, &period.readings, blinding, &public, rng)?;
+        let proof = create_proof(
+            &self.params,
+            &self.pk,
+            &period.readings,
+            blinding,
+            &public,
+            rng,
+        )?;
         Ok(Submission {
             meter_id: period.meter_id.clone(),
             frame: period.frame,

@@ -4,10 +4,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use clap::Args;
-use zkmeter_circuits::{
-    protocol::ZkFile,
-    CircuitSize,
-};
+use zkmeter_circuits::{protocol::ZkFile, CircuitSize};
 
 use super::{
     meter::{self, MeterCommand, RecordArgs},
@@ -57,7 +54,9 @@ pub fn run(args: DemoArgs, store: &zkmeter_params::ParamStore) -> Result<(), Cli
 
     println!("\n[1/5] meter: generate the signing key");
     let keys = dir.join("keys");
-    timed("meter keygen", &mut || meter::run(MeterCommand::Keygen { out: keys.clone() }))?;
+    timed("meter keygen", &mut || {
+        meter::run(MeterCommand::Keygen { out: keys.clone() })
+    })?;
 
     println!("\n[2/5] meter: record and sign a period of synthetic household readings");
     let period = dir.join("period.bin");
@@ -94,7 +93,11 @@ pub fn run(args: DemoArgs, store: &zkmeter_params::ParamStore) -> Result<(), Cli
     timings.push(("plugin total", started.elapsed().as_secs_f64()));
 
     println!("\n[5/5] utility: verify the submission (never sees a reading)");
-    let verify_args = VerifyArgs::new(submission.clone(), keys.join("meter.pub"), tariff_path.clone());
+    let verify_args = VerifyArgs::new(
+        submission.clone(),
+        keys.join("meter.pub"),
+        tariff_path.clone(),
+    );
     let started = Instant::now();
     let (sub, accepted, currency) = verify_files(&verify_args, store)?;
     timings.push(("utility total", started.elapsed().as_secs_f64()));

@@ -3,7 +3,9 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use zkmeter_circuits::protocol::{envelope::FileKind, read_capped, Period, Submission, Tariff, ZkFile};
+use zkmeter_circuits::protocol::{
+    envelope::FileKind, read_capped, Period, Submission, Tariff, ZkFile,
+};
 
 use super::{usage, CliError};
 
@@ -14,20 +16,28 @@ pub struct InspectArgs {
 }
 
 pub fn run(args: InspectArgs) -> Result<(), CliError> {
-    let cap = Period::CAP.max(Submission::CAP).max(zkmeter_circuits::protocol::tariff::TARIFF_CAP);
+    let cap = Period::CAP
+        .max(Submission::CAP)
+        .max(zkmeter_circuits::protocol::tariff::TARIFF_CAP);
     let bytes = read_capped(&args.file, cap, "zkmeter").map_err(|e| usage("inspect", e))?;
-    let rejected = |e: zkmeter_circuits::FileError| CliError::Rejected(format!("{}: {e}", args.file.display()));
+    let rejected = |e: zkmeter_circuits::FileError| {
+        CliError::Rejected(format!("{}: {e}", args.file.display()))
+    };
     let json = match FileKind::sniff(&bytes) {
         Some(FileKind::Period) => to_json("period", &Period::from_bytes(&bytes).map_err(rejected)?),
-        Some(FileKind::Submission) => {
-            to_json("submission", &Submission::from_bytes(&bytes).map_err(rejected)?)
-        }
-        None => to_json("tariff", &Tariff::from_json(&bytes).map_err(|e| {
-            CliError::Rejected(format!(
-                "{}: not a zkmeter period or submission, and not a tariff: {e}",
-                args.file.display()
-            ))
-        })?),
+        Some(FileKind::Submission) => to_json(
+            "submission",
+            &Submission::from_bytes(&bytes).map_err(rejected)?,
+        ),
+        None => to_json(
+            "tariff",
+            &Tariff::from_json(&bytes).map_err(|e| {
+                CliError::Rejected(format!(
+                    "{}: not a zkmeter period or submission, and not a tariff: {e}",
+                    args.file.display()
+                ))
+            })?,
+        ),
     };
     println!("{json}");
     Ok(())

@@ -7,7 +7,9 @@ use zkmeter_circuits::{
     protocol::{Frame, MeterId, UtcTime, ZkFile},
     CircuitSize,
 };
-use zkmeter_meter::{keygen_to_dir, read_readings_csv, record, synthetic_readings, MeterSigningKey};
+use zkmeter_meter::{
+    keygen_to_dir, read_readings_csv, record, synthetic_readings, MeterSigningKey,
+};
 
 use super::{format_kwh, usage, CliError};
 
@@ -105,7 +107,10 @@ pub fn run(command: MeterCommand) -> Result<(), CliError> {
             std::fs::create_dir_all(&out).map_err(|e| usage(out.display(), e))?;
             let (key, public) = keygen_to_dir(&out).map_err(|e| usage("meter keygen", e))?;
             println!("private key: {}", key.display());
-            println!("public key:  {}  (register this with the utility)", public.display());
+            println!(
+                "public key:  {}  (register this with the utility)",
+                public.display()
+            );
             Ok(())
         }
         MeterCommand::Record(args) => {

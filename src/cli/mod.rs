@@ -100,7 +100,8 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
 
 /// Parses a size name for clap.
 pub fn parse_size(s: &str) -> Result<CircuitSize, String> {
-    s.parse().map_err(|e: zkmeter_circuits::ProtocolError| e.to_string())
+    s.parse()
+        .map_err(|e: zkmeter_circuits::ProtocolError| e.to_string())
 }
 
 /// Loads the parameters for `size`, showing progress (generation can take a minute).

@@ -48,7 +48,11 @@ impl Step {
     /// Ends the step and returns its duration.
     pub fn finish(self) -> Duration {
         let took = self.started.elapsed();
-        let line = format!("{} done in {:.2} s", self.message.borrow(), took.as_secs_f64());
+        let line = format!(
+            "{} done in {:.2} s",
+            self.message.borrow(),
+            took.as_secs_f64()
+        );
         match &self.bar {
             Some(bar) => bar.finish_with_message(line),
             None => eprintln!("{line}"),

@@ -7,7 +7,9 @@ use zkmeter_circuits::protocol::{Submission, Tariff, ZkFile};
 use zkmeter_meter::MeterPublicKey;
 use zkmeter_verifier::{Accepted, Verifier};
 
-use super::{format_bill, format_kwh, load_params, progress::Step, prove::file_error, usage, CliError};
+use super::{
+    format_bill, format_kwh, load_params, progress::Step, prove::file_error, usage, CliError,
+};
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
@@ -38,7 +40,8 @@ pub fn verify_files(
     args: &VerifyArgs,
     store: &zkmeter_params::ParamStore,
 ) -> Result<(Submission, Accepted, String), CliError> {
-    let meter_key = MeterPublicKey::read_pem(&args.meter_pub).map_err(|e| usage("--meter-pub", e))?;
+    let meter_key =
+        MeterPublicKey::read_pem(&args.meter_pub).map_err(|e| usage("--meter-pub", e))?;
     let tariff = Tariff::read(&args.tariff).map_err(|e| usage("--tariff", e))?;
     let submission =
         Submission::read(&args.submission).map_err(|e| file_error("submission rejected", e))?;

@@ -41,7 +41,9 @@ pub enum Rejection {
         tariff: Frame,
     },
     /// The submission names another tariff id.
-    #[error("tariff mismatch: submission names tariff '{submission}', the utility's is '{tariff}'")]
+    #[error(
+        "tariff mismatch: submission names tariff '{submission}', the utility's is '{tariff}'"
+    )]
     TariffIdMismatch {
         /// Named by the submission.
         submission: String,
@@ -119,8 +121,12 @@ pub fn check_statement(
         return Err(Rejection::TariffDigestMismatch);
     }
     // One ECDSA verification.
-    verify_statement(meter_key, &submission.statement(), &submission.meter_signature)
-        .map_err(Rejection::Signature)?;
+    verify_statement(
+        meter_key,
+        &submission.statement(),
+        &submission.meter_signature,
+    )
+    .map_err(Rejection::Signature)?;
     Ok(PublicInputs {
         size,
         commitment: submission.commitment.to_fp("commitment")?,

@@ -167,12 +167,13 @@ impl BillChip {
         tamper: Option<Tamper>,
     ) -> Result<BillCells, Error> {
         let config = &self.config;
-        let pick = |row: usize, honest: Value<Fp>, which: fn(Tamper) -> Option<(usize, Fp)>| {
-            match tamper.and_then(which) {
+        let pick =
+            |row: usize, honest: Value<Fp>, which: fn(Tamper) -> Option<(usize, Fp)>| match tamper
+                .and_then(which)
+            {
                 Some((r, v)) if r == row => Value::known(v),
                 _ => honest,
-            }
-        };
+            };
         layouter.assign_region(
             || "bill",
             |mut region| {
@@ -202,9 +203,12 @@ impl BillChip {
                     if let Some(Tamper::Price(tr, v)) = tamper {
                         if tr == row {
                             // Overwrite the copied cell; the copy constraint stays.
-                            p = region.assign_advice(|| "price", config.price, row, || {
-                                Value::known(v)
-                            })?;
+                            p = region.assign_advice(
+                                || "price",
+                                config.price,
+                                row,
+                                || Value::known(v),
+                            )?;
                         }
                     }
                     let next_bill = bill.value().copied() + p.value().copied() * r.value().copied();
@@ -218,8 +222,12 @@ impl BillChip {
                         _ => None,
                     });
                     bill = region.assign_advice(|| "bill", config.bill, row + 1, || next_bill)?;
-                    energy =
-                        region.assign_advice(|| "energy", config.energy, row + 1, || next_energy)?;
+                    energy = region.assign_advice(
+                        || "energy",
+                        config.energy,
+                        row + 1,
+                        || next_energy,
+                    )?;
                     reading_cells.push(r);
                 }
                 Ok(BillCells {

@@ -29,14 +29,15 @@ fn honest(readings: &[u32], prices: &[i64], blinding: Fp) -> (BillCircuit<N>, [V
         context: Fp::from(0xc0ffee_u64),
         prices: prices.to_vec(),
     };
-    let circuit =
-        BillCircuit::<N>::new(native::padded_readings::<N>(readings).unwrap(), blinding);
+    let circuit = BillCircuit::<N>::new(native::padded_readings::<N>(readings).unwrap(), blinding);
     (circuit, public.columns().unwrap())
 }
 
 fn sample() -> (Vec<u32>, Vec<i64>) {
     let readings: Vec<u32> = (0..N as u32).map(|i| (i * 37) % 900).collect();
-    let prices: Vec<i64> = (0..N as i64).map(|i| (i * 7919) % 400_000 - 60_000).collect();
+    let prices: Vec<i64> = (0..N as i64)
+        .map(|i| (i * 7919) % 400_000 - 60_000)
+        .collect();
     (readings, prices)
 }
 
@@ -87,8 +88,11 @@ fn corrupted_running_bill_fails_the_bill_constraint_on_both_sides() {
     let (circuit, instance) = honest(&readings, &prices, Fp::from(99u64));
     assert_eq!(run(&circuit, &instance), Ok(()));
 
-    let failures = run(&circuit.tampered(Tamper::Bill(5, Fp::from(12345u64))), &instance)
-        .expect_err("a corrupted running bill must fail");
+    let failures = run(
+        &circuit.tampered(Tamper::Bill(5, Fp::from(12345u64))),
+        &instance,
+    )
+    .expect_err("a corrupted running bill must fail");
     // The sum is broken once (row 4 -> 5); the cheat then carries on from the forged value,
     // so the final B no longer matches the public one either.
     assert_eq!(
@@ -98,7 +102,10 @@ fn corrupted_running_bill_fails_the_bill_constraint_on_both_sides() {
     );
     let cells: Vec<_> = failures.iter().filter_map(instance_permutation).collect();
     assert_eq!(cells, vec![(0, BILL)], "{failures:?}");
-    assert_eq!(failing_at(&failures, &bill_constraint(1, "energy running sum")), Vec::<String>::new());
+    assert_eq!(
+        failing_at(&failures, &bill_constraint(1, "energy running sum")),
+        Vec::<String>::new()
+    );
 }
 
 #[test]
@@ -107,14 +114,20 @@ fn corrupted_running_energy_fails_the_energy_constraint() {
     let (circuit, instance) = honest(&readings, &prices, Fp::from(99u64));
     assert_eq!(run(&circuit, &instance), Ok(()));
 
-    let failures = run(&circuit.tampered(Tamper::Energy(N, Fp::from(1u64))), &instance)
-        .expect_err("a corrupted final energy must fail");
+    let failures = run(
+        &circuit.tampered(Tamper::Energy(N, Fp::from(1u64))),
+        &instance,
+    )
+    .expect_err("a corrupted final energy must fail");
     assert_eq!(
         failing_at(&failures, &bill_constraint(1, "energy running sum")),
         vec![in_bill_region(N - 1)],
         "{failures:?}"
     );
-    assert_eq!(failing_at(&failures, &bill_constraint(0, "bill running sum")), Vec::<String>::new());
+    assert_eq!(
+        failing_at(&failures, &bill_constraint(0, "bill running sum")),
+        Vec::<String>::new()
+    );
 }
 
 /// The instance cell of a permutation failure, if that is what it is.
@@ -140,10 +153,15 @@ fn corrupted_reading_breaks_the_commitment_copy() {
 
     // A cheating prover changes one reading and recomputes the running sums consistently:
     // every gate holds, but the hash no longer opens C and B no longer matches.
-    let failures = run(&circuit.tampered(Tamper::Reading(10, Fp::from(5u64))), &instance)
-        .expect_err("a changed reading must fail");
+    let failures = run(
+        &circuit.tampered(Tamper::Reading(10, Fp::from(5u64))),
+        &instance,
+    )
+    .expect_err("a changed reading must fail");
     assert!(
-        failures.iter().all(|f| !matches!(f, VerifyFailure::ConstraintNotSatisfied { .. })),
+        failures
+            .iter()
+            .all(|f| !matches!(f, VerifyFailure::ConstraintNotSatisfied { .. })),
         "{failures:?}"
     );
     let cells: Vec<_> = failures.iter().filter_map(instance_permutation).collect();
@@ -157,8 +175,11 @@ fn corrupted_price_breaks_the_copy_from_the_instance() {
     let (circuit, instance) = honest(&readings, &prices, Fp::from(99u64));
     assert_eq!(run(&circuit, &instance), Ok(()));
 
-    let failures = run(&circuit.tampered(Tamper::Price(7, Fp::from(1u64))), &instance)
-        .expect_err("a changed price must fail");
+    let failures = run(
+        &circuit.tampered(Tamper::Price(7, Fp::from(1u64))),
+        &instance,
+    )
+    .expect_err("a changed price must fail");
     let cells: Vec<_> = failures.iter().filter_map(instance_permutation).collect();
     assert!(cells.contains(&(1, 7)), "{failures:?}");
 }
@@ -208,11 +229,7 @@ fn wrong_blinding_does_not_open_the_commitment() {
 fn boundary_values_bill_exactly() {
     let blinding = -Fp::ONE; // p - 1, the largest blinding value
     let max = vec![MAX_READING_WH; N];
-    for prices in [
-        vec![MAX_ABS_PRICE; N],
-        vec![-MAX_ABS_PRICE; N],
-        vec![0; N],
-    ] {
+    for prices in [vec![MAX_ABS_PRICE; N], vec![-MAX_ABS_PRICE; N], vec![0; N]] {
         let (circuit, instance) = honest(&max, &prices, blinding);
         assert_eq!(run(&circuit, &instance), Ok(()));
     }
@@ -222,7 +239,10 @@ fn boundary_values_bill_exactly() {
     let (circuit, instance) = honest(&[MAX_READING_WH; 24], &[-MAX_ABS_PRICE; 24], blinding);
     assert_eq!(run(&circuit, &instance), Ok(()));
     assert_eq!(instance[1][24], Fp::ZERO);
-    assert_eq!(fp_from_reading(MAX_READING_WH), Fp::from(u64::from(MAX_READING_WH)));
+    assert_eq!(
+        fp_from_reading(MAX_READING_WH),
+        Fp::from(u64::from(MAX_READING_WH))
+    );
 }
 
 #[test]
@@ -230,7 +250,10 @@ fn pinned_k_is_minimal_for_every_size() {
     fn check<const M: usize>(k: u32) {
         let circuit = BillCircuit::<M>::new([Fp::ZERO; M], Fp::ZERO);
         let instance = vec![vec![Fp::ZERO; STATEMENT_ROWS], vec![Fp::ZERO; M]];
-        assert!(MockProver::run(k, &circuit, instance.clone()).is_ok(), "N = {M} at k = {k}");
+        assert!(
+            MockProver::run(k, &circuit, instance.clone()).is_ok(),
+            "N = {M} at k = {k}"
+        );
         assert!(
             matches!(
                 MockProver::run(k - 1, &circuit, instance),

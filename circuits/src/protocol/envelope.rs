@@ -84,7 +84,11 @@ pub trait ZkFile: Serialize + DeserializeOwned {
         let kind = Self::KIND.name();
         let malformed = |reason: String| FileError::Malformed { kind, reason };
         if bytes.len() as u64 > Self::CAP {
-            return Err(malformed(format!("{} bytes exceed the cap of {}", bytes.len(), Self::CAP)));
+            return Err(malformed(format!(
+                "{} bytes exceed the cap of {}",
+                bytes.len(),
+                Self::CAP
+            )));
         }
         if bytes.len() < HEADER_LEN || &bytes[..7] != MAGIC {
             return Err(malformed("not a zkmeter file (bad magic)".into()));

@@ -231,6 +231,9 @@ mod tests {
     #[test]
     fn rfc3339_offsets_are_converted_to_utc() {
         assert_eq!(t("2026-01-01T01:00:00+01:00"), t("2026-01-01T00:00:00Z"));
-        assert_eq!(t("2026-01-01T00:00:00Z").to_string(), "2026-01-01T00:00:00Z");
+        assert_eq!(
+            t("2026-01-01T00:00:00Z").to_string(),
+            "2026-01-01T00:00:00Z"
+        );
     }
 }

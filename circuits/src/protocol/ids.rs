@@ -47,8 +47,7 @@ impl<'de> Deserialize<'de> for MeterId {
 pub fn valid_identifier(s: &str, max: usize) -> bool {
     !s.is_empty()
         && s.len() <= max
-        && s
-            .bytes()
+        && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
 }
 

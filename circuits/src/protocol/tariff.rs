@@ -191,8 +191,10 @@ mod tests {
     fn malformed_tariffs_are_refused_with_the_reason() {
         let t = tariff();
         let text = t.to_json();
-        assert!(Tariff::from_json(text.replace("\"version\": 1", "\"version\": 9").as_bytes())
-            .is_err_and(|e| matches!(e, FileError::UnsupportedVersion { found: 9, .. })));
+        assert!(
+            Tariff::from_json(text.replace("\"version\": 1", "\"version\": 9").as_bytes())
+                .is_err_and(|e| matches!(e, FileError::UnsupportedVersion { found: 9, .. }))
+        );
         let extra = text.replacen('{', "{\"extra\": 1,", 1);
         assert!(matches!(
             Tariff::from_json(extra.as_bytes()),
