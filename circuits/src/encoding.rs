@@ -28,6 +28,10 @@ pub const MAX_ABS_BILL: i128 =
 /// Largest total energy any valid period can have, in Wh.
 pub const MAX_ENERGY_WH: u64 = MAX_CAPACITY as u64 * MAX_READING_WH as u64;
 
+// Checked at compile time: every sum stays far below p/2 (p > 2^254), so no sum wraps.
+const _: () = assert!(MAX_ABS_BILL < 1i128 << 68);
+const _: () = assert!(MAX_ENERGY_WH < 1u64 << 36);
+
 /// Nano-currency units per currency unit (bill unit).
 pub const NANO_PER_UNIT: i128 = 1_000_000_000;
 /// Micro-currency units per currency unit (price unit, per kWh).
@@ -188,13 +192,6 @@ pub fn format_micro(amount: i64) -> String {
 mod tests {
     use super::*;
     use ff::Field;
-
-    #[test]
-    fn bounds_stay_far_below_half_the_modulus() {
-        // p > 2^254; every bound below must be < 2^252 with room to spare.
-        assert!(MAX_ABS_BILL < 1i128 << 68);
-        assert!(u128::from(MAX_ENERGY_WH) < 1u128 << 36);
-    }
 
     #[test]
     fn negative_values_encode_as_p_minus_x() {

@@ -11,7 +11,7 @@ use super::{
     prove::{prove_files, ProveArgs},
     tariff::{self, TariffCommand},
     usage,
-    verify::{verify_files, VerifyArgs},
+    verify::{build_verifier, check_files, verify_checked, VerifyArgs},
     CliError,
 };
 
@@ -99,13 +99,16 @@ pub fn run(args: DemoArgs, store: &zkmeter_params::ParamStore) -> Result<(), Cli
         tariff_path.clone(),
     );
     let started = Instant::now();
-    let (sub, accepted, currency) = verify_files(&verify_args, store)?;
+    let checked = check_files(&verify_args)?;
+    let verifier = build_verifier(store, checked.submission.frame.size)?;
+    let accepted = verify_checked(&verifier, &checked)?;
     timings.push(("utility total", started.elapsed().as_secs_f64()));
+    let (sub, currency) = (&checked.submission, checked.currency());
     println!(
         "ACCEPTED: meter {} period {}\n  bill   {}\n  energy {} kWh",
         sub.meter_id,
         sub.frame,
-        super::format_bill(accepted.bill, &currency),
+        super::format_bill(accepted.bill, currency),
         super::format_kwh(accepted.energy_wh)
     );
 
@@ -125,7 +128,7 @@ pub fn run(args: DemoArgs, store: &zkmeter_params::ParamStore) -> Result<(), Cli
     let forged_path = dir.join("forged-submission.bin");
     forged.write(&forged_path).map_err(|e| usage("write", e))?;
     let forged_args = VerifyArgs::new(forged_path, keys.join("meter.pub"), tariff_path);
-    match verify_files(&forged_args, store) {
+    match check_files(&forged_args).and_then(|c| verify_checked(&verifier, &c)) {
         Err(CliError::Rejected(reason)) => println!("REJECTED as expected: {reason}"),
         Err(e) => return Err(e),
         Ok(_) => {

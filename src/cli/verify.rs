@@ -3,13 +3,14 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use zkmeter_circuits::protocol::{Submission, Tariff, ZkFile};
+use zkmeter_circuits::{
+    protocol::{Submission, Tariff, ZkFile},
+    CircuitSize, FileError,
+};
 use zkmeter_meter::MeterPublicKey;
 use zkmeter_verifier::{Accepted, Verifier};
 
-use super::{
-    format_bill, format_kwh, load_params, progress::Step, prove::file_error, usage, CliError,
-};
+use super::{format_bill, format_kwh, load_params, progress::Step, usage, CliError};
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
@@ -35,37 +36,70 @@ impl VerifyArgs {
     }
 }
 
-/// Verifies the files; `Ok(Accepted)` or a rejection / usage error.
-pub fn verify_files(
-    args: &VerifyArgs,
-    store: &zkmeter_params::ParamStore,
-) -> Result<(Submission, Accepted, String), CliError> {
+/// A submission with the meter key and tariff it is checked against, all cheap checks passed.
+pub struct Checked {
+    /// The submission.
+    pub submission: Submission,
+    meter_key: MeterPublicKey,
+    tariff: Tariff,
+}
+
+impl Checked {
+    /// The tariff's currency.
+    pub fn currency(&self) -> &str {
+        &self.tariff.currency
+    }
+}
+
+/// Reads the files and runs every check but the proof (no parameters or keys needed).
+pub fn check_files(args: &VerifyArgs) -> Result<Checked, CliError> {
     let meter_key =
         MeterPublicKey::read_pem(&args.meter_pub).map_err(|e| usage("--meter-pub", e))?;
     let tariff = Tariff::read(&args.tariff).map_err(|e| usage("--tariff", e))?;
-    let submission =
-        Submission::read(&args.submission).map_err(|e| file_error("submission rejected", e))?;
-    // Every cheap check before loading parameters and keys.
+    // An unreadable file is an I/O error (2), not a rejected bill.
+    let submission = Submission::read(&args.submission).map_err(|e| match e {
+        e @ FileError::Io { .. } => usage("--submission", e),
+        other => CliError::Rejected(format!("submission rejected: {other}")),
+    })?;
     zkmeter_verifier::check_statement(&submission, &meter_key, &tariff)
         .map_err(|e| CliError::Rejected(format!("rejected: {e}")))?;
-    let size = submission.frame.size;
+    Ok(Checked {
+        submission,
+        meter_key,
+        tariff,
+    })
+}
+
+/// Loads parameters and builds the verifying key for `size`.
+pub fn build_verifier(
+    store: &zkmeter_params::ParamStore,
+    size: CircuitSize,
+) -> Result<Verifier, CliError> {
     let params = load_params(store, size)?;
     let step = Step::start(format!("Building the verifying key ({size})"));
     let verifier = Verifier::new(size, params).map_err(|e| usage("key generation", e))?;
     step.finish();
-    let accepted = verifier
-        .verify(&submission, &meter_key, &tariff)
-        .map_err(|e| CliError::Rejected(format!("rejected: {e}")))?;
-    Ok((submission, accepted, tariff.currency))
+    Ok(verifier)
+}
+
+/// Verifies a checked submission's proof.
+pub fn verify_checked(verifier: &Verifier, checked: &Checked) -> Result<Accepted, CliError> {
+    verifier
+        .verify(&checked.submission, &checked.meter_key, &checked.tariff)
+        .map_err(|e| CliError::Rejected(format!("rejected: {e}")))
 }
 
 pub fn run(args: VerifyArgs, store: &zkmeter_params::ParamStore) -> Result<(), CliError> {
-    let (submission, accepted, currency) = verify_files(&args, store)?;
+    // Every cheap check before loading parameters and keys.
+    let checked = check_files(&args)?;
+    let verifier = build_verifier(store, checked.submission.frame.size)?;
+    let accepted = verify_checked(&verifier, &checked)?;
+    let submission = &checked.submission;
     println!(
         "accepted: meter {} period {}: bill {}, energy {} kWh",
         submission.meter_id,
         submission.frame,
-        format_bill(accepted.bill, &currency),
+        format_bill(accepted.bill, checked.currency()),
         format_kwh(accepted.energy_wh)
     );
     Ok(())
