@@ -1,0 +1,116 @@
+//! The utility accepts the honest submission and rejects each alteration for its own reason.
+
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
+use zkmeter_circuits::{
+    protocol::{Frame, MeterId, Submission, Tariff, UtcTime},
+    CircuitSize, Fp,
+};
+use zkmeter_meter::{demo_tariff, record_with_blinding, synthetic_readings, MeterSigningKey};
+use zkmeter_prover::Plugin;
+use zkmeter_verifier::{Accepted, Rejection, Verifier};
+
+#[test]
+fn honest_submission_is_accepted_and_each_alteration_rejected_for_its_reason() {
+    let size = CircuitSize::Day15Min;
+    let params = zkmeter_params::ParamStore::default_store()
+        .load(size.k(), |_| {})
+        .unwrap();
+    let key = MeterSigningKey::generate(&mut ChaCha20Rng::seed_from_u64(1)).unwrap();
+    let meter = key.public_key();
+    let frame = Frame::new(
+        UtcTime::parse("2026-02-01T00:00:00Z").unwrap(),
+        15,
+        96,
+        size,
+    )
+    .unwrap();
+    let period = record_with_blinding(
+        &key,
+        MeterId::new("meter-7").unwrap(),
+        frame,
+        synthetic_readings(&frame, 1).unwrap(),
+        Fp::from(5u64),
+    )
+    .unwrap();
+    let tariff = demo_tariff(&frame, 2).unwrap();
+    let plugin = Plugin::new(size, params.clone()).unwrap();
+    let honest = plugin
+        .prove(&period, &tariff, None, ChaCha20Rng::seed_from_u64(2))
+        .unwrap();
+    let verifier = Verifier::new(size, params).unwrap();
+
+    let accepted = verifier.verify(&honest, &meter, &tariff).unwrap();
+    assert_eq!(
+        accepted,
+        Accepted {
+            bill: honest.bill,
+            energy_wh: honest.energy_wh
+        }
+    );
+
+    let check = |s: &Submission, t: &Tariff| verifier.verify(s, &meter, t).unwrap_err();
+
+    // Another meter's key.
+    let other = MeterSigningKey::generate(&mut ChaCha20Rng::seed_from_u64(9))
+        .unwrap()
+        .public_key();
+    assert!(matches!(
+        verifier.verify(&honest, &other, &tariff),
+        Err(Rejection::Signature(_))
+    ));
+    // Claimed for another meter id or period: the signature no longer covers it.
+    let mut s = honest.clone();
+    s.meter_id = MeterId::new("meter-8").unwrap();
+    assert!(matches!(check(&s, &tariff), Rejection::Signature(_)));
+    // Bill or energy changed: the proof fails.
+    let mut s = honest.clone();
+    s.bill += 1;
+    assert!(matches!(check(&s, &tariff), Rejection::ProofInvalid));
+    let mut s = honest.clone();
+    s.energy_wh += 1;
+    assert!(matches!(check(&s, &tariff), Rejection::ProofInvalid));
+    // Proof bit-flipped, truncated, extended.
+    let mut s = honest.clone();
+    s.proof[100] ^= 4;
+    assert!(matches!(check(&s, &tariff), Rejection::ProofInvalid));
+    let mut s = honest.clone();
+    s.proof.pop();
+    assert!(matches!(check(&s, &tariff), Rejection::ProofLength { .. }));
+    let mut s = honest.clone();
+    s.proof.push(0);
+    assert!(matches!(check(&s, &tariff), Rejection::ProofLength { .. }));
+
+    // The utility's tariff differs: another price, another id, another frame.
+    let mut t = tariff.clone();
+    t.prices[10] += 1;
+    assert!(matches!(
+        check(&honest, &t),
+        Rejection::TariffDigestMismatch
+    ));
+    let mut t = tariff.clone();
+    t.tariff_id = "other".into();
+    assert!(matches!(
+        check(&honest, &t),
+        Rejection::TariffIdMismatch { .. }
+    ));
+    let mut t = tariff.clone();
+    t.frame.slots = 95;
+    t.prices.pop();
+    assert!(matches!(
+        check(&honest, &t),
+        Rejection::FrameMismatch { .. }
+    ));
+    // A consumer who also forges the tariff digest to match altered prices still fails: the
+    // prices are public inputs of the proof.
+    let mut t = tariff.clone();
+    t.prices[10] += 1;
+    let mut s = honest.clone();
+    s.tariff_digest = t.digest();
+    assert!(matches!(check(&s, &t), Rejection::ProofInvalid));
+
+    // A submission of another size than the verifier serves.
+    let mut s = honest.clone();
+    s.frame.size = CircuitSize::Month30Min;
+    assert!(matches!(check(&s, &tariff), Rejection::SizeMismatch { .. }));
+}
