@@ -51,7 +51,10 @@ pub fn prove_files(
     // Cheap checks before loading anything heavy: fail early with the reason.
     let carried = MeterPublicKey::from_pem_str(&period.meter_public_key)
         .map_err(|e| CliError::Rejected(format!("period: meter key: {e}")))?;
-    zkmeter_prover::check_period(&period, pinned.as_ref().unwrap_or(&carried)).map_err(rejected)?;
+    if pinned.as_ref().is_some_and(|p| p != &carried) {
+        return Err(rejected(ProverError::MeterKeyMismatch));
+    }
+    zkmeter_prover::check_period(&period, &carried).map_err(rejected)?;
     let public = zkmeter_prover::public_inputs(&period, &tariff).map_err(rejected)?;
 
     let size = period.frame.size;
