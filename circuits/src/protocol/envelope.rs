@@ -125,9 +125,13 @@ pub trait ZkFile: Serialize + DeserializeOwned {
         Self::from_bytes(&read_capped(path, Self::CAP, Self::KIND.name())?)
     }
 
-    /// Writes the file atomically (temporary file, fsync, rename).
+    /// Whether files of this kind hold secrets (readings, blinding value): written owner-only.
+    const PRIVATE: bool;
+
+    /// Writes the file atomically (temporary file, fsync, rename); owner-only if
+    /// [`ZkFile::PRIVATE`].
     fn write(&self, path: &Path) -> Result<(), FileError> {
-        write_atomic(path, &self.to_bytes())
+        write_atomic_with(path, &self.to_bytes(), Self::PRIVATE)
     }
 }
 
@@ -152,6 +156,14 @@ pub fn read_capped(path: &Path, cap: u64, kind: &'static str) -> Result<Vec<u8>,
 
 /// Writes `bytes` to `path` atomically: a temporary file beside it, fsync, rename.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
+    write_atomic_with(path, bytes, false)
+}
+
+/// [`write_atomic`]; `private` makes the file readable by its owner only (mode 0600 on Unix).
+///
+/// The temporary file is created exclusively (`create_new`, never following a planted link)
+/// under a name unique to this process, call and time.
+pub fn write_atomic_with(path: &Path, bytes: &[u8], private: bool) -> Result<(), FileError> {
     let io = |source| FileError::Io {
         path: path.display().to_string(),
         source,
@@ -163,13 +175,27 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
     let name = path
         .file_name()
         .ok_or_else(|| io(std::io::Error::other("path has no file name")))?;
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
     let tmp = dir.join(format!(
-        ".{}.tmp-{}",
+        ".{}.tmp-{}-{}-{nanos}",
         name.to_string_lossy(),
-        std::process::id()
+        std::process::id(),
+        COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
     ));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(if private { 0o600 } else { 0o644 });
+    }
+    #[cfg(not(unix))]
+    let _ = private;
     let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
+        let mut f = options.open(&tmp)?;
         f.write_all(bytes)?;
         f.sync_all()?;
         std::fs::rename(&tmp, path)?;
@@ -182,4 +208,122 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
         let _ = std::fs::remove_file(&tmp);
     }
     result.map_err(io)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::encoding::FieldBytes;
+    use crate::protocol::{Frame, MeterId, Period, SignatureBytes, Submission, UtcTime};
+    use crate::CircuitSize;
+
+    fn period() -> Period {
+        let frame = Frame::new(
+            UtcTime::parse("2026-01-01T00:00:00Z").unwrap(),
+            60,
+            3,
+            CircuitSize::Day15Min,
+        )
+        .unwrap();
+        Period {
+            meter_id: MeterId::new("m").unwrap(),
+            frame,
+            readings: vec![1, 200, 3],
+            blinding: FieldBytes([7; 32]),
+            commitment: FieldBytes([9; 32]),
+            signature: SignatureBytes([1; 64]),
+            fill: None,
+            meter_public_key: "pem".into(),
+        }
+    }
+
+    #[test]
+    fn round_trip_then_each_malformation_is_refused() {
+        let p = period();
+        let bytes = p.to_bytes();
+        assert_eq!(Period::from_bytes(&bytes).unwrap(), p);
+
+        let mut trailing = bytes.clone();
+        trailing.push(0);
+        assert!(matches!(
+            Period::from_bytes(&trailing),
+            Err(FileError::Malformed { reason, .. }) if reason.contains("trailing")
+        ));
+
+        let mut version = bytes.clone();
+        version[8] = 2;
+        assert!(matches!(
+            Period::from_bytes(&version),
+            Err(FileError::UnsupportedVersion { found: 2, .. })
+        ));
+
+        assert!(matches!(
+            Submission::from_bytes(&bytes),
+            Err(FileError::Malformed { reason, .. }) if reason.contains("period file")
+        ));
+
+        let mut magic = bytes.clone();
+        magic[0] = b'X';
+        assert!(matches!(
+            Period::from_bytes(&magic),
+            Err(FileError::Malformed { reason, .. }) if reason.contains("magic")
+        ));
+        assert!(Period::from_bytes(&bytes[..bytes.len() - 1]).is_err());
+    }
+
+    #[test]
+    fn overlong_varints_are_non_canonical() {
+        let p = period();
+        let bytes = p.to_bytes();
+        // The reading 200 is the varint c8 01; its first body byte after the meter id, frame
+        // and length is found by encoding. Re-encode 1 (the first reading, `01`) as `81 00`.
+        let body = &bytes[HEADER_LEN..];
+        let readings_at = postcard::to_allocvec(&(&p.meter_id, &p.frame))
+            .unwrap()
+            .len()
+            + 1;
+        assert_eq!(body[readings_at], 1);
+        let mut overlong = bytes[..HEADER_LEN + readings_at].to_vec();
+        overlong.extend([0x81, 0x00]);
+        overlong.extend(&body[readings_at + 1..]);
+        match Period::from_bytes(&overlong) {
+            Err(FileError::Malformed { reason, .. }) => {
+                assert!(
+                    reason.contains("canonical") || reason.contains("Varint"),
+                    "{reason}"
+                )
+            }
+            other => panic!("overlong varint accepted: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn caps_are_checked_before_reading_everything() {
+        let dir = std::env::temp_dir().join(format!("zkmeter-envelope-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let big = dir.join("big");
+        std::fs::write(&big, vec![0u8; (Submission::CAP + 1) as usize]).unwrap();
+        assert!(matches!(
+            Submission::read(&big),
+            Err(FileError::TooLarge { cap, .. }) if cap == Submission::CAP
+        ));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn period_files_are_owner_only_and_writes_replace_atomically() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("zkmeter-perm-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("period.bin");
+        period().write(&path).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        period().write(&path).unwrap(); // replaces
+        assert_eq!(Period::read(&path).unwrap(), period());
+        let leftovers: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+        assert_eq!(leftovers.len(), 1, "temporary files left behind");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

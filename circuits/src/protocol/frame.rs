@@ -34,12 +34,18 @@ impl UtcTime {
 
     /// Parses RFC 3339 text (any offset; converted to UTC).
     pub fn parse(text: &str) -> Result<Self, ProtocolError> {
-        let dt = DateTime::parse_from_rfc3339(text.trim()).map_err(|e| {
+        let dt = DateTime::parse_from_rfc3339(text).map_err(|e| {
             ProtocolError::BadTimestamp(format!(
                 "'{}' is not RFC 3339 ({e})",
                 crate::protocol::ids::truncate_for_error(text)
             ))
         })?;
+        if dt.timestamp_subsec_nanos() != 0 {
+            return Err(ProtocolError::BadTimestamp(format!(
+                "'{}' has fractional or leap seconds; whole seconds only",
+                crate::protocol::ids::truncate_for_error(text)
+            )));
+        }
         Self::from_unix(dt.timestamp())
     }
 
@@ -225,6 +231,8 @@ mod tests {
             Err(ProtocolError::SlotsDoNotFit { slots: 0, .. })
         ));
         assert!(UtcTime::parse("yesterday").is_err());
+        assert!(UtcTime::parse("2026-01-01T00:00:00.5Z").is_err());
+        assert!(UtcTime::parse("2026-06-30T23:59:60Z").is_err());
         assert!(UtcTime::parse("1970-01-01T00:00:00Z").is_err());
     }
 

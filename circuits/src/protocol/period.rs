@@ -53,6 +53,8 @@ impl ZkFile for Period {
     /// A month of 15-minute readings is ~12 KiB; 1 MiB leaves room for every size.
     const CAP: u64 = 1 << 20;
 
+    const PRIVATE: bool = true;
+
     fn validate(&self) -> Result<(), ProtocolError> {
         self.frame.validate()?;
         if self.readings.len() != self.frame.slots as usize {

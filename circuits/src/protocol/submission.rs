@@ -55,6 +55,8 @@ impl ZkFile for Submission {
     const VERSION: u16 = 1;
     const CAP: u64 = 64 * 1024;
 
+    const PRIVATE: bool = false;
+
     fn validate(&self) -> Result<(), ProtocolError> {
         self.frame.validate()?;
         self.commitment.to_fp("commitment")?;
