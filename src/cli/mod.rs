@@ -40,13 +40,26 @@ pub fn usage(context: impl std::fmt::Display, e: impl std::fmt::Display) -> CliE
     CliError::Usage(format!("{context}: {e}"))
 }
 
+const WORKFLOW: &str = "\
+A billing period by hand:
+  zkmeter meter keygen --out keys
+  zkmeter meter record --key keys/meter.key --meter-id m-1 --start 2026-01-01T00:00:00Z \\
+      --slot-minutes 15 --size month-15min --synthetic 7 --out period.bin
+  zkmeter tariff demo --start 2026-01-01T00:00:00Z --slot-minutes 15 --size month-15min \\
+      --seed 1 --out tariff.json
+  zkmeter prove --period period.bin --tariff tariff.json --out submission.bin
+  zkmeter verify --submission submission.bin --meter-pub keys/meter.pub --tariff tariff.json
+
+Units: readings in Wh per slot; prices in micro-currency per kWh (150000 = 0.15/kWh); bills
+exact in nano-currency. Protocol, encodings and threat model: docs/protocol.md.";
+
 /// zkmeter: bill smart-meter readings exactly without revealing them.
 ///
 /// The meter signs a commitment to a period's readings; the consumer's privacy plugin computes
 /// the bill under the utility's tariff and proves it with one halo2 proof; the utility verifies
 /// the bill without seeing a single reading. Try `zkmeter demo` for the whole flow.
 #[derive(Debug, Parser)]
-#[command(name = "zkmeter", version, about, long_about)]
+#[command(name = "zkmeter", version, about, long_about, after_long_help = WORKFLOW)]
 pub struct Cli {
     /// Directory of the IPA parameter files (default: $ZKMETER_PARAMS_DIR, else params/ipa in
     /// a source checkout, else ~/.cache/zkmeter/params). Missing files are generated once.
