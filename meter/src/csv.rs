@@ -16,7 +16,6 @@ use thiserror::Error;
 use zkmeter_circuits::encoding::MAX_READING_WH;
 use zkmeter_circuits::protocol::ids::truncate_for_error;
 use zkmeter_circuits::protocol::{read_capped, Frame, UtcTime};
-use zkmeter_circuits::ProtocolError;
 
 use crate::error::MeterError;
 
@@ -194,14 +193,7 @@ pub fn parse_readings_csv(bytes: &[u8], frame: &Frame) -> Result<Vec<u32>, Meter
 /// Writes readings as a CSV this module parses back (header, one `timestamp,wh` row per slot).
 pub fn readings_to_csv(frame: &Frame, readings: &[u32]) -> Result<String, MeterError> {
     frame.validate()?;
-    if readings.len() != frame.slots as usize {
-        return Err(ProtocolError::WrongLength {
-            what: "readings",
-            found: readings.len(),
-            expected: frame.slots as usize,
-        }
-        .into());
-    }
+    frame.check_len("readings", readings.len())?;
     let mut out = String::with_capacity(32 * readings.len() + 16);
     out.push_str("timestamp,wh\n");
     for (i, wh) in readings.iter().enumerate() {

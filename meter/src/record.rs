@@ -11,7 +11,7 @@ use rand_core::TryCryptoRng;
 use zkmeter_circuits::encoding::{check_reading, FieldBytes};
 use zkmeter_circuits::native;
 use zkmeter_circuits::protocol::{Frame, MeterId, Period, SignatureBytes, ZkFile};
-use zkmeter_circuits::{Fp, ProtocolError};
+use zkmeter_circuits::Fp;
 
 use crate::error::MeterError;
 use crate::keys::MeterSigningKey;
@@ -43,14 +43,7 @@ pub fn record_with_blinding(
     blinding: Fp,
 ) -> Result<Period, MeterError> {
     frame.validate()?;
-    if readings.len() != frame.slots as usize {
-        return Err(ProtocolError::WrongLength {
-            what: "readings",
-            found: readings.len(),
-            expected: frame.slots as usize,
-        }
-        .into());
-    }
+    frame.check_len("readings", readings.len())?;
     for (slot, &r) in readings.iter().enumerate() {
         check_reading(slot, r.into())?;
     }
@@ -79,6 +72,7 @@ mod tests {
     use zkmeter_circuits::encoding::MAX_READING_WH;
     use zkmeter_circuits::protocol::UtcTime;
     use zkmeter_circuits::CircuitSize;
+    use zkmeter_circuits::ProtocolError;
 
     fn setup() -> (MeterSigningKey, MeterId, Frame) {
         let key = MeterSigningKey::generate(&mut ChaCha20Rng::seed_from_u64(1)).unwrap();

@@ -7,7 +7,7 @@ use clap::Args;
 use zkmeter_circuits::{protocol::ZkFile, CircuitSize};
 
 use super::{
-    meter::{self, MeterCommand, RecordArgs},
+    meter::{self, FrameArgs, MeterCommand, RecordArgs},
     prove::{prove_files, ProveArgs},
     tariff::{self, TariffCommand},
     usage,
@@ -76,10 +76,12 @@ pub fn run(args: DemoArgs, store: &zkmeter_params::ParamStore) -> Result<(), Cli
     let tariff_path = dir.join("tariff.json");
     timed("tariff", &mut || {
         tariff::run(TariffCommand::Demo {
-            start: args.start.clone(),
-            slot_minutes: args.slot_minutes,
-            size: args.size,
-            slots: None,
+            frame: FrameArgs {
+                start: args.start.clone(),
+                slot_minutes: args.slot_minutes,
+                size: args.size,
+                slots: None,
+            },
             seed: 2026,
             out: tariff_path.clone(),
         })

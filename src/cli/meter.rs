@@ -28,6 +28,36 @@ pub enum MeterCommand {
     Record(RecordArgs),
 }
 
+/// The frame flags shared by `meter record` and `tariff demo`.
+#[derive(Debug, Args)]
+pub struct FrameArgs {
+    /// Start of the period, RFC 3339 (e.g. 2026-01-01T00:00:00Z), aligned to the slot length.
+    #[arg(long, value_name = "RFC3339")]
+    pub start: String,
+    /// Slot length in minutes: 15, 30 or 60.
+    #[arg(long, value_name = "M")]
+    pub slot_minutes: u16,
+    /// Circuit size: day-15min (96 slots), month-30min (1488), month-15min (2976).
+    #[arg(long, value_name = "NAME", value_parser = super::parse_size)]
+    pub size: CircuitSize,
+    /// Number of slots. Default: one UTC day for day sizes, one calendar month for month sizes
+    /// (so a 28-day February has 2688 quarter-hours).
+    #[arg(long, value_name = "N")]
+    pub slots: Option<u32>,
+}
+
+impl FrameArgs {
+    /// The frame these flags describe.
+    pub fn frame(&self) -> Result<Frame, CliError> {
+        let start = UtcTime::parse(&self.start).map_err(|e| usage("--start", e))?;
+        match self.slots {
+            Some(n) => Frame::new(start, self.slot_minutes, n, self.size),
+            None => Frame::natural(start, self.slot_minutes, self.size),
+        }
+        .map_err(|e| usage("frame", e))
+    }
+}
+
 #[derive(Debug, Args)]
 #[command(group(clap::ArgGroup::new("source").required(true).args(["readings", "synthetic"])))]
 pub struct RecordArgs {
@@ -37,19 +67,8 @@ pub struct RecordArgs {
     /// The meter id registered with the utility (1-64 of A-Z a-z 0-9 . _ -).
     #[arg(long, value_name = "ID")]
     meter_id: String,
-    /// Start of the period, RFC 3339 (e.g. 2026-01-01T00:00:00Z), aligned to the slot length.
-    #[arg(long, value_name = "RFC3339")]
-    start: String,
-    /// Slot length in minutes: 15, 30 or 60.
-    #[arg(long, value_name = "M")]
-    slot_minutes: u16,
-    /// Circuit size: day-15min (96 slots), month-30min (1488), month-15min (2976).
-    #[arg(long, value_name = "NAME", value_parser = super::parse_size)]
-    size: CircuitSize,
-    /// Number of slots. Default: one UTC day for day sizes, one calendar month for month sizes
-    /// (so a 28-day February has 2688 quarter-hours).
-    #[arg(long, value_name = "N")]
-    slots: Option<u32>,
+    #[command(flatten)]
+    frame: FrameArgs,
     /// Read the readings from a CSV of `timestamp,wh` rows, one per slot, in order.
     #[arg(long, value_name = "FILE.csv")]
     readings: Option<PathBuf>,
@@ -75,30 +94,17 @@ impl RecordArgs {
         RecordArgs {
             key,
             meter_id: meter_id.into(),
-            start: start.into(),
-            slot_minutes,
-            size,
-            slots: None,
+            frame: FrameArgs {
+                start: start.into(),
+                slot_minutes,
+                size,
+                slots: None,
+            },
             readings: None,
             synthetic: Some(seed),
             out,
         }
     }
-}
-
-/// The frame of `--start --slot-minutes --size [--slots]`.
-pub fn frame_from_args(
-    start: &str,
-    slot_minutes: u16,
-    size: CircuitSize,
-    slots: Option<u32>,
-) -> Result<Frame, CliError> {
-    let start = UtcTime::parse(start).map_err(|e| usage("--start", e))?;
-    match slots {
-        Some(n) => Frame::new(start, slot_minutes, n, size),
-        None => Frame::natural(start, slot_minutes, size),
-    }
-    .map_err(|e| usage("frame", e))
 }
 
 pub fn run(command: MeterCommand) -> Result<(), CliError> {
@@ -116,7 +122,7 @@ pub fn run(command: MeterCommand) -> Result<(), CliError> {
         MeterCommand::Record(args) => {
             let key = MeterSigningKey::read_pem(&args.key).map_err(|e| usage("--key", e))?;
             let meter_id = MeterId::new(&args.meter_id).map_err(|e| usage("--meter-id", e))?;
-            let frame = frame_from_args(&args.start, args.slot_minutes, args.size, args.slots)?;
+            let frame = args.frame.frame()?;
             let readings = match (&args.readings, args.synthetic) {
                 (Some(csv), _) => read_readings_csv(csv, &frame)
                     .map_err(|e| CliError::Rejected(format!("{}: {e}", csv.display())))?,

@@ -3,10 +3,10 @@
 use std::path::PathBuf;
 
 use clap::Subcommand;
-use zkmeter_circuits::{encoding::format_micro, protocol::write_atomic, CircuitSize};
+use zkmeter_circuits::{encoding::format_micro, protocol::write_atomic};
 use zkmeter_meter::demo_tariff;
 
-use super::{meter::frame_from_args, usage, CliError};
+use super::{meter::FrameArgs, usage, CliError};
 
 #[derive(Debug, Subcommand)]
 pub enum TariffCommand {
@@ -15,18 +15,8 @@ pub enum TariffCommand {
     /// The file is JSON in the documented tariff format (docs/protocol.md "Tariff file"): one
     /// price per slot in micro-currency per kWh (150000 = 0.15 per kWh).
     Demo {
-        /// Start of the period, RFC 3339, aligned to the slot length.
-        #[arg(long, value_name = "RFC3339")]
-        start: String,
-        /// Slot length in minutes: 15, 30 or 60.
-        #[arg(long, value_name = "M")]
-        slot_minutes: u16,
-        /// Circuit size: day-15min, month-30min or month-15min.
-        #[arg(long, value_name = "NAME", value_parser = super::parse_size)]
-        size: CircuitSize,
-        /// Number of slots (default: one UTC day / one calendar month, as `meter record`).
-        #[arg(long, value_name = "N")]
-        slots: Option<u32>,
+        #[command(flatten)]
+        frame: FrameArgs,
         /// Seed of the price series.
         #[arg(long, value_name = "N", default_value_t = 1)]
         seed: u64,
@@ -38,15 +28,8 @@ pub enum TariffCommand {
 
 pub fn run(command: TariffCommand) -> Result<(), CliError> {
     match command {
-        TariffCommand::Demo {
-            start,
-            slot_minutes,
-            size,
-            slots,
-            seed,
-            out,
-        } => {
-            let frame = frame_from_args(&start, slot_minutes, size, slots)?;
+        TariffCommand::Demo { frame, seed, out } => {
+            let frame = frame.frame()?;
             let tariff = demo_tariff(&frame, seed).map_err(|e| usage("tariff demo", e))?;
             write_atomic(&out, tariff.to_json().as_bytes()).map_err(|e| usage("--out", e))?;
             let min = tariff.prices.iter().min().copied().unwrap_or(0);

@@ -141,6 +141,19 @@ impl Frame {
         Ok(())
     }
 
+    /// Checks that `found` values (of `what`: readings, prices) are one per slot.
+    pub fn check_len(&self, what: &'static str, found: usize) -> Result<(), ProtocolError> {
+        if found == self.slots as usize {
+            Ok(())
+        } else {
+            Err(ProtocolError::WrongLength {
+                what,
+                found,
+                expected: self.slots as usize,
+            })
+        }
+    }
+
     /// Slot length in seconds.
     pub fn slot_seconds(&self) -> i64 {
         i64::from(self.slot_minutes) * 60

@@ -57,13 +57,7 @@ impl ZkFile for Period {
 
     fn validate(&self) -> Result<(), ProtocolError> {
         self.frame.validate()?;
-        if self.readings.len() != self.frame.slots as usize {
-            return Err(ProtocolError::WrongLength {
-                what: "readings",
-                found: self.readings.len(),
-                expected: self.frame.slots as usize,
-            });
-        }
+        self.frame.check_len("readings", self.readings.len())?;
         for (slot, &r) in self.readings.iter().enumerate() {
             check_reading(slot, r.into())?;
         }

@@ -88,13 +88,7 @@ impl Tariff {
             return Err(bad("currency", &self.currency));
         }
         self.frame.validate()?;
-        if self.prices.len() != self.frame.slots as usize {
-            return Err(ProtocolError::WrongLength {
-                what: "tariff prices",
-                found: self.prices.len(),
-                expected: self.frame.slots as usize,
-            });
-        }
+        self.frame.check_len("tariff prices", self.prices.len())?;
         for (slot, &p) in self.prices.iter().enumerate() {
             check_price(slot, p)?;
         }
