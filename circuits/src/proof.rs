@@ -11,6 +11,7 @@ use halo2_proofs::{
     transcript::{Blake2bRead, Blake2bWrite, Challenge255},
 };
 use rand_core::CryptoRng;
+use sha2::{Digest, Sha256};
 use thiserror::Error;
 
 use crate::circuit::{BillCircuit, BILL, COMMITMENT, CONTEXT, ENERGY, STATEMENT_ROWS};
@@ -69,6 +70,16 @@ pub enum ProofError {
     /// A witness or public input is out of its bounds.
     #[error(transparent)]
     Protocol(#[from] ProtocolError),
+    /// The verifying key built here is not the pinned one of its size.
+    #[error("verifying key of size {size} has fingerprint {found}, the protocol pins {expected}")]
+    UnpinnedKey {
+        /// Size.
+        size: CircuitSize,
+        /// Fingerprint built.
+        found: String,
+        /// Fingerprint pinned.
+        expected: &'static str,
+    },
     /// halo2 failed while building keys or proving.
     #[error("halo2 error: {0:?}")]
     Halo2(plonk::Error),
@@ -93,8 +104,27 @@ pub struct VerifyingKey {
 }
 
 impl VerifyingKey {
-    /// Builds the key from the blank circuit (deterministic).
+    /// Builds the key from the blank circuit (deterministic) and checks it against
+    /// [`PINNED_VK_SHA256`].
     pub fn build(size: CircuitSize, params: &Params<EqAffine>) -> Result<Self, ProofError> {
+        let key = Self::build_unpinned(size, params)?;
+        let found = key.fingerprint();
+        let expected = pinned_vk_fingerprint(size);
+        if found != expected {
+            return Err(ProofError::UnpinnedKey {
+                size,
+                found,
+                expected,
+            });
+        }
+        Ok(key)
+    }
+
+    /// Builds the key without checking its fingerprint (to compute a new pin).
+    pub fn build_unpinned(
+        size: CircuitSize,
+        params: &Params<EqAffine>,
+    ) -> Result<Self, ProofError> {
         check_params(size, params)?;
         let vk = with_capacity!(size, N => plonk::keygen_vk(params, &BillCircuit::<N>::blank()))
             .map_err(ProofError::Halo2)?;
@@ -115,6 +145,40 @@ impl VerifyingKey {
     pub fn pinned_description(&self) -> String {
         format!("{:#?}", self.vk.pinned())
     }
+
+    /// SHA-256 (hex) of [`VerifyingKey::pinned_description`]: the key's fingerprint.
+    pub fn fingerprint(&self) -> String {
+        hex::encode(Sha256::digest(self.pinned_description().as_bytes()))
+    }
+}
+
+/// The fingerprint every party expects of each size's verifying key. Keys are rebuilt from the
+/// circuit code on every use; a build whose key differs (a changed circuit, library or
+/// parameters) is refused rather than silently producing proofs nobody else accepts. Update
+/// only on purpose (`cargo run --release -p zkmeter-circuits --example vk_fingerprints`), and
+/// bump the protocol version.
+pub const PINNED_VK_SHA256: [(CircuitSize, &str); 3] = [
+    (
+        CircuitSize::Day15Min,
+        "bc28ebd58caf099882f5625cb838973d35bc89b25044fffa33086a689f36bf6a",
+    ),
+    (
+        CircuitSize::Month30Min,
+        "87728fa04976e4d38d58c897b57dacd1a82c74585b0e791cd8211819ca860bba",
+    ),
+    (
+        CircuitSize::Month15Min,
+        "15fdbebb6c7a06e7459bfae775ba79d661ae4c6d2c1e57a79b582e9d5cc16dc7",
+    ),
+];
+
+/// The pinned fingerprint of `size`'s verifying key.
+pub fn pinned_vk_fingerprint(size: CircuitSize) -> &'static str {
+    PINNED_VK_SHA256
+        .iter()
+        .find(|(s, _)| *s == size)
+        .map(|(_, h)| *h)
+        .expect("every size is pinned")
 }
 
 /// A proving key for one circuit size.

@@ -136,3 +136,21 @@ fn verifying_key_snapshot() {
         "verifying key changed; see {path} (diff with ZKMETER_UPDATE_SNAPSHOTS=1)"
     );
 }
+
+/// Every size's verifying key matches its pinned fingerprint (`PINNED_VK_SHA256`), so the
+/// plugin and every utility build the same keys. Needs the month-size parameters (generated
+/// once, about two minutes on 2 cores).
+#[test]
+fn verifying_key_fingerprints() {
+    let store = zkmeter_params::ParamStore::default_store();
+    for size in CircuitSize::ALL {
+        let params = store.load(size.k(), |_| {}).unwrap();
+        let vk = VerifyingKey::build_unpinned(size, &params).unwrap();
+        assert_eq!(
+            vk.fingerprint(),
+            zkmeter_circuits::proof::pinned_vk_fingerprint(size),
+            "{size}: verifying key moved; if on purpose, update PINNED_VK_SHA256"
+        );
+        VerifyingKey::build(size, &params).unwrap();
+    }
+}
