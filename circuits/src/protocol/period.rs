@@ -7,7 +7,7 @@ use crate::error::ProtocolError;
 use crate::protocol::envelope::{FileKind, ZkFile};
 use crate::protocol::frame::Frame;
 use crate::protocol::ids::{MeterId, SignatureBytes};
-use crate::protocol::statement::{MeterStatement, PROTOCOL_VERSION};
+use crate::protocol::statement::MeterStatement;
 
 /// A signed period: readings, blinding value, commitment and the meter's signature.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,12 +38,7 @@ pub const MAX_PUBLIC_KEY_TEXT: usize = 1024;
 impl Period {
     /// The statement the meter signed.
     pub fn statement(&self) -> MeterStatement<'_> {
-        MeterStatement {
-            protocol_version: PROTOCOL_VERSION,
-            meter_id: &self.meter_id,
-            frame: &self.frame,
-            commitment: &self.commitment,
-        }
+        MeterStatement::new(&self.meter_id, &self.frame, &self.commitment)
     }
 }
 

@@ -30,7 +30,17 @@ pub struct MeterStatement<'a> {
     pub commitment: &'a FieldBytes,
 }
 
-impl MeterStatement<'_> {
+impl<'a> MeterStatement<'a> {
+    /// The statement of this protocol version ([`PROTOCOL_VERSION`]).
+    pub fn new(meter_id: &'a MeterId, frame: &'a Frame, commitment: &'a FieldBytes) -> Self {
+        MeterStatement {
+            protocol_version: PROTOCOL_VERSION,
+            meter_id,
+            frame,
+            commitment,
+        }
+    }
+
     /// The signed message: [`METER_STATEMENT_DOMAIN`] followed by the postcard encoding.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = METER_STATEMENT_DOMAIN.to_vec();

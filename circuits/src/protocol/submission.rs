@@ -7,7 +7,7 @@ use crate::error::ProtocolError;
 use crate::protocol::envelope::{FileKind, ZkFile};
 use crate::protocol::frame::Frame;
 use crate::protocol::ids::{valid_identifier, MeterId, SignatureBytes};
-use crate::protocol::statement::{MeterStatement, PROTOCOL_VERSION};
+use crate::protocol::statement::MeterStatement;
 
 /// Largest proof accepted in a submission before its exact length is checked.
 pub const MAX_PROOF_BYTES: usize = 16 * 1024;
@@ -41,12 +41,7 @@ pub struct Submission {
 impl Submission {
     /// The statement the meter signed.
     pub fn statement(&self) -> MeterStatement<'_> {
-        MeterStatement {
-            protocol_version: PROTOCOL_VERSION,
-            meter_id: &self.meter_id,
-            frame: &self.frame,
-            commitment: &self.commitment,
-        }
+        MeterStatement::new(&self.meter_id, &self.frame, &self.commitment)
     }
 }
 
