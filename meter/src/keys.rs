@@ -19,6 +19,7 @@ use p256::pkcs8::{
     DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey, LineEnding,
 };
 use rand_core::TryCryptoRng;
+use zkmeter_circuits::protocol::envelope::create_new_file;
 use zkmeter_circuits::protocol::read_capped;
 
 use crate::error::MeterError;
@@ -196,17 +197,8 @@ fn expect_label(text: &str, expected: &'static str, what: &'static str) -> Resul
 
 /// Creates `path` (failing if it exists), writes `bytes` and syncs; `private` sets mode 0600.
 fn write_new(path: &Path, bytes: &[u8], private: bool) -> Result<(), MeterError> {
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(if private { 0o600 } else { 0o644 });
-    }
-    #[cfg(not(unix))]
-    let _ = private;
     let display = || path.display().to_string();
-    let mut file = opts.open(path).map_err(|source| {
+    let mut file = create_new_file(path, private).map_err(|source| {
         if source.kind() == std::io::ErrorKind::AlreadyExists {
             MeterError::AlreadyExists { path: display() }
         } else {

@@ -105,6 +105,48 @@ pub fn public_inputs(period: &Period, tariff: &Tariff) -> Result<PublicInputs, P
     })
 }
 
+/// A period that passed every check before proving, with the public inputs of its bill.
+/// Only [`check`] makes one, so [`Plugin::prove_checked`] never proves an unchecked period.
+#[derive(Debug)]
+pub struct Checked<'a> {
+    period: &'a Period,
+    tariff: &'a Tariff,
+    public: PublicInputs,
+}
+
+impl Checked<'_> {
+    /// The public inputs: commitment, exact bill and energy, context, prices.
+    pub fn public(&self) -> &PublicInputs {
+        &self.public
+    }
+}
+
+/// Every check the plugin makes before proving, cheapest first, no keys needed: the meter key
+/// carried in the period (and, if given, that it is `expected_meter_key`), the signature, the
+/// opening of the commitment, the tariff's frame and the exact bill.
+///
+/// `expected_meter_key` pins the meter key; without it the key carried in the period file is
+/// used (which checks integrity, not the meter's identity: the utility checks that against
+/// its registry).
+pub fn check<'a>(
+    period: &'a Period,
+    tariff: &'a Tariff,
+    expected_meter_key: Option<&MeterPublicKey>,
+) -> Result<Checked<'a>, ProverError> {
+    let carried =
+        MeterPublicKey::from_pem_str(&period.meter_public_key).map_err(ProverError::Signature)?;
+    if expected_meter_key.is_some_and(|expected| expected != &carried) {
+        return Err(ProverError::MeterKeyMismatch);
+    }
+    check_period(period, &carried)?;
+    let public = public_inputs(period, tariff)?;
+    Ok(Checked {
+        period,
+        tariff,
+        public,
+    })
+}
+
 /// A privacy plugin for one circuit size: parameters and the proving key (built once).
 #[derive(Debug)]
 pub struct Plugin {
@@ -130,9 +172,7 @@ impl Plugin {
     }
 
     /// Checks the period, computes its bill under `tariff`, proves it and returns the
-    /// submission. `expected_meter_key` pins the meter key; without it the key carried in the
-    /// period file is used (which checks integrity, not the meter's identity: the utility
-    /// checks that against its registry).
+    /// submission: [`check`], then [`Plugin::prove_checked`].
     pub fn prove(
         &self,
         period: &Period,
@@ -140,28 +180,40 @@ impl Plugin {
         expected_meter_key: Option<&MeterPublicKey>,
         rng: impl CryptoRng,
     ) -> Result<Submission, ProverError> {
-        let carried = MeterPublicKey::from_pem_str(&period.meter_public_key)
-            .map_err(ProverError::Signature)?;
-        if let Some(expected) = expected_meter_key {
-            if expected != &carried {
-                return Err(ProverError::MeterKeyMismatch);
-            }
-        }
-        if period.frame.size != self.size() {
+        // The size first: it is free, and a period of another size needs another plugin.
+        self.check_size(period.frame.size)?;
+        self.prove_checked(&check(period, tariff, expected_meter_key)?, rng)
+    }
+
+    fn check_size(&self, size: CircuitSize) -> Result<(), ProverError> {
+        if size != self.size() {
             return Err(ProverError::SizeMismatch {
                 plugin: self.size(),
-                period: period.frame.size,
+                period: size,
             });
         }
-        check_period(period, &carried)?;
-        let public = public_inputs(period, tariff)?;
+        Ok(())
+    }
+
+    /// Proves a period that passed [`check`] and returns the submission.
+    pub fn prove_checked(
+        &self,
+        checked: &Checked<'_>,
+        rng: impl CryptoRng,
+    ) -> Result<Submission, ProverError> {
+        let Checked {
+            period,
+            tariff,
+            public,
+        } = checked;
+        self.check_size(period.frame.size)?;
         let blinding = period.blinding.to_fp("blinding value")?;
         let proof = create_proof(
             &self.params,
             &self.pk,
             &period.readings,
             blinding,
-            &public,
+            public,
             rng,
         )?;
         Ok(Submission {

@@ -49,13 +49,8 @@ pub fn prove_files(
         None => None,
     };
     // Cheap checks before loading anything heavy: fail early with the reason.
-    let carried = MeterPublicKey::from_pem_str(&period.meter_public_key)
-        .map_err(|e| CliError::Rejected(format!("period: meter key: {e}")))?;
-    if pinned.as_ref().is_some_and(|p| p != &carried) {
-        return Err(rejected(ProverError::MeterKeyMismatch));
-    }
-    zkmeter_prover::check_period(&period, &carried).map_err(rejected)?;
-    let public = zkmeter_prover::public_inputs(&period, &tariff).map_err(rejected)?;
+    let checked = zkmeter_prover::check(&period, &tariff, pinned.as_ref()).map_err(rejected)?;
+    let public = checked.public();
 
     let size = period.frame.size;
     let params = load_params(store, size)?;
@@ -68,9 +63,7 @@ pub fn prove_files(
         rayon_threads()
     ));
     let rng = rand_core::UnwrapErr(rand::rngs::SysRng);
-    let submission = plugin
-        .prove(&period, &tariff, pinned.as_ref(), rng)
-        .map_err(rejected)?;
+    let submission = plugin.prove_checked(&checked, rng).map_err(rejected)?;
     let prove = step.finish();
     submission.write(&args.out).map_err(|e| usage("--out", e))?;
     println!(

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use zkmeter_circuits::{
+    proof::PublicInputs,
     protocol::{Submission, Tariff, ZkFile},
     CircuitSize, FileError,
 };
@@ -40,14 +41,15 @@ impl VerifyArgs {
 pub struct Checked {
     /// The submission.
     pub submission: Submission,
-    meter_key: MeterPublicKey,
-    tariff: Tariff,
+    /// The public inputs its proof must verify against.
+    public: PublicInputs,
+    currency: String,
 }
 
 impl Checked {
     /// The tariff's currency.
     pub fn currency(&self) -> &str {
-        &self.tariff.currency
+        &self.currency
     }
 }
 
@@ -61,12 +63,12 @@ pub fn check_files(args: &VerifyArgs) -> Result<Checked, CliError> {
         e @ FileError::Io { .. } => usage("--submission", e),
         other => CliError::Rejected(format!("submission rejected: {other}")),
     })?;
-    zkmeter_verifier::check_statement(&submission, &meter_key, &tariff)
+    let public = zkmeter_verifier::check_statement(&submission, &meter_key, &tariff)
         .map_err(|e| CliError::Rejected(format!("rejected: {e}")))?;
     Ok(Checked {
         submission,
-        meter_key,
-        tariff,
+        public,
+        currency: tariff.currency,
     })
 }
 
@@ -82,11 +84,15 @@ pub fn build_verifier(
     Ok(verifier)
 }
 
-/// Verifies a checked submission's proof.
+/// Verifies a checked submission's proof (the cheap checks are not run again).
 pub fn verify_checked(verifier: &Verifier, checked: &Checked) -> Result<Accepted, CliError> {
     verifier
-        .verify(&checked.submission, &checked.meter_key, &checked.tariff)
-        .map_err(|e| CliError::Rejected(format!("rejected: {e}")))
+        .verify_proof_for(&checked.public, &checked.submission.proof)
+        .map_err(|e| CliError::Rejected(format!("rejected: {e}")))?;
+    Ok(Accepted {
+        bill: checked.public.bill,
+        energy_wh: checked.public.energy_wh,
+    })
 }
 
 pub fn run(args: VerifyArgs, store: &zkmeter_params::ParamStore) -> Result<(), CliError> {

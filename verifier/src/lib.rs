@@ -185,22 +185,34 @@ impl Verifier {
             });
         }
         let public = check_statement(submission, meter_key, tariff)?;
-        match verify_proof(&self.params, &self.vk, &public, &submission.proof) {
-            Ok(()) => Ok(Accepted {
-                bill: submission.bill,
-                energy_wh: submission.energy_wh,
-            }),
-            Err(ProofError::WrongProofLength {
-                size,
-                found,
-                expected,
-            }) => Err(Rejection::ProofLength {
-                size,
-                found,
-                expected,
-            }),
-            Err(ProofError::Protocol(e)) => Err(Rejection::Protocol(e)),
-            Err(_) => Err(Rejection::ProofInvalid),
+        self.verify_proof_for(&public, &submission.proof)?;
+        Ok(Accepted {
+            bill: public.bill,
+            energy_wh: public.energy_wh,
+        })
+    }
+
+    /// Verifies `proof` for public inputs already built by [`check_statement`] (so a caller
+    /// that ran the cheap checks early does not run them twice).
+    pub fn verify_proof_for(&self, public: &PublicInputs, proof: &[u8]) -> Result<(), Rejection> {
+        if public.size != self.size() {
+            return Err(Rejection::SizeMismatch {
+                submission: public.size,
+                served: self.size(),
+            });
         }
+        verify_proof(&self.params, &self.vk, public, proof).map_err(|e| match e {
+            ProofError::WrongProofLength {
+                size,
+                found,
+                expected,
+            } => Rejection::ProofLength {
+                size,
+                found,
+                expected,
+            },
+            ProofError::Protocol(e) => Rejection::Protocol(e),
+            _ => Rejection::ProofInvalid,
+        })
     }
 }

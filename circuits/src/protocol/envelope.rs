@@ -154,6 +154,21 @@ pub fn read_capped(path: &Path, cap: u64, kind: &'static str) -> Result<Vec<u8>,
     Ok(bytes)
 }
 
+/// Creates `path` for writing, failing if anything (a file, a planted link) is already there;
+/// `private` makes it owner-only (mode 0600 on Unix, else 0644).
+pub fn create_new_file(path: &Path, private: bool) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(if private { 0o600 } else { 0o644 });
+    }
+    #[cfg(not(unix))]
+    let _ = private;
+    options.open(path)
+}
+
 /// Writes `bytes` to `path` atomically: a temporary file beside it, fsync, rename.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
     write_atomic_with(path, bytes, false)
@@ -185,17 +200,8 @@ pub fn write_atomic_with(path: &Path, bytes: &[u8], private: bool) -> Result<(),
         std::process::id(),
         COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
     ));
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(if private { 0o600 } else { 0o644 });
-    }
-    #[cfg(not(unix))]
-    let _ = private;
     let result = (|| {
-        let mut f = options.open(&tmp)?;
+        let mut f = create_new_file(&tmp, private)?;
         f.write_all(bytes)?;
         f.sync_all()?;
         std::fs::rename(&tmp, path)?;
