@@ -5,8 +5,8 @@
 //!
 //! ```text
 //! statement column          prices column
-//! row 0  COMMITMENT  C      row i  price of slot i (0 beyond the frame's slot count), i < N
-//! row 1  BILL        B
+//! row 0  COMMITMENT  C      row 2i    price_i + 2^31 for slot i < S (0 for padding slots)
+//! row 1  BILL        B      row 2i+1  0
 //! row 2  ENERGY      E
 //! row 3  CONTEXT     hash of meter id, frame, tariff id and digest (binds the transcript)
 //! ```
@@ -22,7 +22,8 @@ use halo2_proofs::{
 };
 
 use crate::chip::bill::Tamper;
-use crate::chip::{BillChip, BillConfig};
+use crate::chip::{BillChip, BillConfig, BillInstructions};
+use crate::encoding::READINGS_PER_WORD;
 use crate::native::COMMITMENT_DOMAIN_TAG;
 
 /// Row of the commitment `C` in the statement column.
@@ -44,35 +45,36 @@ const RATE: usize = 2;
 #[derive(Clone, Debug)]
 pub struct BillCircuitConfig {
     statement: Column<Instance>,
-    prices: Column<Instance>,
     state: [Column<Advice>; WIDTH],
     poseidon: Pow5Config<Fp, WIDTH, RATE>,
     bill: BillConfig,
 }
 
-/// The bill circuit for capacity `N` slots.
+/// The bill circuit for `W` words of readings (capacity `12 W` slots).
 #[derive(Clone, Debug)]
-pub struct BillCircuit<const N: usize> {
-    readings: Vec<Value<Fp>>,
+pub struct BillCircuit<const W: usize> {
+    readings: Vec<Value<u32>>,
     blinding: Value<Fp>,
     /// Negative tests only: one corrupted witness cell.
     tamper: Option<Tamper>,
 }
 
-impl<const N: usize> BillCircuit<N> {
+impl<const W: usize> BillCircuit<W> {
     /// The circuit with no witness (for key generation).
     pub fn blank() -> Self {
         BillCircuit {
-            readings: vec![Value::unknown(); N],
+            readings: vec![Value::unknown(); W * READINGS_PER_WORD],
             blinding: Value::unknown(),
             tamper: None,
         }
     }
 
-    /// The circuit with its witness: exactly `N` readings (padded) and the blinding value.
-    pub fn new(readings: [Fp; N], blinding: Fp) -> Self {
+    /// The circuit with its witness: the readings padded to the capacity (as
+    /// [`crate::native::padded_readings`] returns them) and the blinding value. Synthesis
+    /// fails on any other length.
+    pub fn new(readings: &[u32], blinding: Fp) -> Self {
         BillCircuit {
-            readings: readings.iter().map(|r| Value::known(*r)).collect(),
+            readings: readings.iter().map(|&r| Value::known(r)).collect(),
             blinding: Value::known(blinding),
             tamper: None,
         }
@@ -86,7 +88,7 @@ impl<const N: usize> BillCircuit<N> {
     }
 }
 
-impl<const N: usize> Circuit<Fp> for BillCircuit<N> {
+impl<const W: usize> Circuit<Fp> for BillCircuit<W> {
     type Config = BillCircuitConfig;
     type FloorPlanner = SimpleFloorPlanner;
 
@@ -95,8 +97,8 @@ impl<const N: usize> Circuit<Fp> for BillCircuit<N> {
     }
 
     /// Columns: 8 advice (4 Poseidon, 4 bill), 6 fixed (Poseidon round constants; `rc_b[0]`
-    /// doubles as the constant column), 2 instance. Enables equality on both instance columns,
-    /// the Poseidon state and all bill columns.
+    /// doubles as the constant column), 1 lookup table, 2 instance. Enables equality on the
+    /// statement column, the Poseidon state and the bill chip's `acc`, `bill`, `energy`.
     fn configure(meta: &mut ConstraintSystem<Fp>) -> Self::Config {
         let state = [(); WIDTH].map(|_| meta.advice_column());
         let partial_sbox = meta.advice_column();
@@ -105,17 +107,14 @@ impl<const N: usize> Circuit<Fp> for BillCircuit<N> {
         meta.enable_constant(rc_b[0]);
         let poseidon = Pow5Chip::configure::<P128Pow5T3>(meta, state, partial_sbox, rc_a, rc_b);
 
-        let bill_columns = [(); 4].map(|_| meta.advice_column());
-        let bill = BillChip::configure(meta, bill_columns);
-
         let statement = meta.instance_column();
         let prices = meta.instance_column();
         meta.enable_equality(statement);
-        meta.enable_equality(prices);
+        let bill_columns = [(); 4].map(|_| meta.advice_column());
+        let bill = BillChip::configure(meta, bill_columns, prices);
 
         BillCircuitConfig {
             statement,
-            prices,
             state,
             poseidon,
             bill,
@@ -127,18 +126,18 @@ impl<const N: usize> Circuit<Fp> for BillCircuit<N> {
         config: Self::Config,
         mut layouter: impl Layouter<Fp>,
     ) -> Result<(), Error> {
-        if self.readings.len() != N {
+        if self.readings.len() != W * READINGS_PER_WORD {
             return Err(Error::Synthesis);
         }
-        // 1. B and E from the private readings and the public prices.
+        // 1. B, E and the packed words from the private readings and the public prices. The
+        //    bill region is laid out first, so it starts at row 0 (prices are read by row).
         let bill_chip = BillChip::construct(config.bill.clone());
         let cells = bill_chip.accumulate_with(
             layouter.namespace(|| "bill and energy"),
             &self.readings,
-            config.prices,
-            0,
             self.tamper,
         )?;
+        bill_chip.load_table(layouter.namespace(|| "limb range table"))?;
         layouter.constrain_instance(cells.bill.cell(), config.statement, BILL)?;
         layouter.constrain_instance(cells.energy.cell(), config.statement, ENERGY)?;
 
@@ -150,20 +149,20 @@ impl<const N: usize> Circuit<Fp> for BillCircuit<N> {
                     || "context",
                     config.statement,
                     CONTEXT,
-                    config.bill.reading,
+                    config.bill.energy,
                     0,
                 )
             },
         )?;
 
-        // 3. h = Poseidon_N(readings), using the very reading cells of the bill.
-        let readings: [AssignedCell<Fp, Fp>; N] =
-            cells.readings.try_into().map_err(|_| Error::Synthesis)?;
-        let digest = Hash::<_, _, P128Pow5T3, ConstantLength<N>, WIDTH, RATE>::init(
+        // 3. h = Poseidon_W(words), using the very word cells of the bill region.
+        let words: [AssignedCell<Fp, Fp>; W] =
+            cells.words.try_into().map_err(|_| Error::Synthesis)?;
+        let digest = Hash::<_, _, P128Pow5T3, ConstantLength<W>, WIDTH, RATE>::init(
             Pow5Chip::construct(config.poseidon.clone()),
             layouter.namespace(|| "init readings digest"),
         )?
-        .hash(layouter.namespace(|| "readings digest"), readings)?;
+        .hash(layouter.namespace(|| "readings digest"), words)?;
 
         // 4. C = Poseidon_3(TAG, h, blinding).
         let (tag, blinding) = layouter.assign_region(

@@ -4,12 +4,19 @@
 //! integers; the circuit computes the same sums in the Pallas base field `Fp`, and the bounds
 //! below guarantee no sum reaches p/2, so the field result maps back to the integer one.
 //!
-//! * A reading is a `u32` number of watt-hours, at most [`MAX_READING_WH`].
+//! * A reading is a `u32` number of watt-hours below `2^READING_BITS` ([`MAX_READING_WH`]). In
+//!   the circuit it is two [`LIMB_BITS`]-bit limbs, each range-checked by a lookup, and
+//!   [`READINGS_PER_WORD`] readings are packed into one field element ("word") for hashing:
+//!   `word = sum_j r_j * 2^(READING_BITS * (READINGS_PER_WORD - 1 - j))` (first reading most
+//!   significant), `< 2^240 < p`, so the packing is injective.
 //! * A price is an `i64` in micro-currency per kWh (1e-6 of the currency unit per kWh), with
-//!   magnitude at most [`MAX_ABS_PRICE`]. Negative `x` is encoded as `p - |x|`.
+//!   magnitude at most [`MAX_ABS_PRICE`]. In the prices instance column it is offset to the
+//!   unsigned `price + PRICE_OFFSET` (`0 < u < 2^32`; padding slots hold 0), so the utility's
+//!   instance commitment is a multi-scalar multiplication of small scalars.
 //! * The bill is `sum(price * reading)` in nano-currency (1e-9 units): micro-units/kWh x Wh.
-//!   `|bill| <= MAX_CAPACITY * MAX_READING_WH * MAX_ABS_PRICE < 2^12 * 2^24 * 2^31 = 2^67`,
-//!   far below p/2 (about 2^253).
+//!   `|bill| <= MAX_CAPACITY * MAX_READING_WH * MAX_ABS_PRICE < 2^12 * 2^20 * 2^31 = 2^63`,
+//!   and the circuit's intermediate `sum(u * r) < 2^12 * 2^20 * 2^32 = 2^64`: far below p/2
+//!   (about 2^253). A negative bill is encoded as `p - |bill|`.
 
 use ff::PrimeField;
 use halo2_proofs::pasta::Fp;
@@ -18,8 +25,17 @@ use serde::{Deserialize, Serialize};
 use crate::error::ProtocolError;
 use crate::size::MAX_CAPACITY;
 
-/// Largest reading in one slot, in Wh: 2^24 - 1 (16.7 MWh, far above any household slot).
-pub const MAX_READING_WH: u32 = (1 << 24) - 1;
+/// Bits of a reading (two limbs of [`LIMB_BITS`]).
+pub const READING_BITS: u32 = 2 * LIMB_BITS;
+/// Bits of one range-checked limb (the lookup table holds `0..2^LIMB_BITS`).
+pub const LIMB_BITS: u32 = 10;
+/// Readings packed into one field element for the commitment hash (`12 * 20 = 240 < 254` bits).
+pub const READINGS_PER_WORD: usize = 12;
+/// Largest reading in one slot, in Wh: 2^20 - 1 (1.05 MWh: 4 MW for a quarter-hour, far above
+/// any household or small business).
+pub const MAX_READING_WH: u32 = (1 << READING_BITS) - 1;
+/// Offset added to every price in the prices instance column (`u = price + 2^31 > 0`).
+pub const PRICE_OFFSET: i64 = 1 << 31;
 /// Largest price magnitude, in micro-currency per kWh: 2^31 - 1 (2147 currency units per kWh).
 pub const MAX_ABS_PRICE: i64 = (1 << 31) - 1;
 /// Largest magnitude any valid bill can have, in nano-currency.
@@ -29,8 +45,16 @@ pub const MAX_ABS_BILL: i128 =
 pub const MAX_ENERGY_WH: u64 = MAX_CAPACITY as u64 * MAX_READING_WH as u64;
 
 // Checked at compile time: every sum stays far below p/2 (p > 2^254), so no sum wraps.
-const _: () = assert!(MAX_ABS_BILL < 1i128 << 68);
+const _: () = assert!(MAX_ABS_BILL < 1i128 << 64);
 const _: () = assert!(MAX_ENERGY_WH < 1u64 << 36);
+// The circuit's offset sum `sum((price + PRICE_OFFSET) * reading)` stays below 2^65.
+const _: () = assert!(
+    (MAX_CAPACITY as i128) * (MAX_READING_WH as i128) * ((MAX_ABS_PRICE + PRICE_OFFSET) as i128)
+        < 1i128 << 65
+);
+// A word of packed readings is below 2^240, so packing is injective in Fp (p > 2^254).
+const _: () = assert!(READING_BITS as usize * READINGS_PER_WORD <= 240);
+const _: () = assert!(MAX_ABS_PRICE < PRICE_OFFSET && PRICE_OFFSET + MAX_ABS_PRICE < 1 << 32);
 
 /// Nano-currency units per currency unit (bill unit).
 pub const NANO_PER_UNIT: i128 = 1_000_000_000;
@@ -52,9 +76,16 @@ pub fn fp_from_reading(wh: u32) -> Fp {
     Fp::from(u64::from(wh))
 }
 
-/// Encodes a price (micro-currency per kWh) as a field element.
+/// Encodes a price (micro-currency per kWh) as a field element (`-x` as `p - x`).
 pub fn fp_from_price(price: i64) -> Fp {
     fp_from_i128(i128::from(price))
+}
+
+/// The prices-column encoding of a checked price: `price + PRICE_OFFSET`, a positive integer
+/// below `2^32`.
+pub fn fp_from_offset_price(price: i64) -> Fp {
+    debug_assert!(price.abs() <= MAX_ABS_PRICE);
+    Fp::from((price + PRICE_OFFSET) as u64)
 }
 
 /// A canonical 32-byte little-endian field element, as stored in files.

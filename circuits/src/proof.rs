@@ -15,15 +15,15 @@ use sha2::{Digest, Sha256};
 use thiserror::Error;
 
 use crate::circuit::{BillCircuit, BILL, COMMITMENT, CONTEXT, ENERGY, STATEMENT_ROWS};
-use crate::encoding::{fp_from_i128, fp_from_price};
+use crate::encoding::{fp_from_i128, fp_from_offset_price};
 use crate::error::ProtocolError;
 use crate::native::padded_readings;
 use crate::size::CircuitSize;
-use crate::with_capacity;
+use crate::with_words;
 
 /// Proof bytes that do not depend on `k` (commitments and evaluations of this circuit shape).
 /// Pinned by the `proof_size` snapshot test.
-pub const PROOF_BASE_BYTES: usize = 2368;
+pub const PROOF_BASE_BYTES: usize = 2752;
 /// Bytes the IPA opening adds per unit of `k` (two curve points per round).
 pub const PROOF_BYTES_PER_K: usize = 64;
 
@@ -126,7 +126,7 @@ impl VerifyingKey {
         params: &Params<EqAffine>,
     ) -> Result<Self, ProofError> {
         check_params(size, params)?;
-        let vk = with_capacity!(size, N => plonk::keygen_vk(params, &BillCircuit::<N>::blank()))
+        let vk = with_words!(size, W => plonk::keygen_vk(params, &BillCircuit::<W>::blank()))
             .map_err(ProofError::Halo2)?;
         Ok(VerifyingKey { size, vk })
     }
@@ -160,15 +160,15 @@ impl VerifyingKey {
 pub const PINNED_VK_SHA256: [(CircuitSize, &str); 3] = [
     (
         CircuitSize::Day15Min,
-        "bc28ebd58caf099882f5625cb838973d35bc89b25044fffa33086a689f36bf6a",
+        "3c29d4623382101aab395da36692d34f6e9cf9cf91643d7063fb786246d3a156",
     ),
     (
         CircuitSize::Month30Min,
-        "87728fa04976e4d38d58c897b57dacd1a82c74585b0e791cd8211819ca860bba",
+        "99bbf61c78c8171c23753f3c9f3f3c6bf56c77edeb833606e68569973e7a2b77",
     ),
     (
         CircuitSize::Month15Min,
-        "15fdbebb6c7a06e7459bfae775ba79d661ae4c6d2c1e57a79b582e9d5cc16dc7",
+        "7edf3188159679e22a5c60d10a8aa910deebda6d027dc2ee2c4e351aeece2ea2",
     ),
 ];
 
@@ -193,7 +193,7 @@ impl ProvingKey {
     pub fn build(size: CircuitSize, params: &Params<EqAffine>) -> Result<Self, ProofError> {
         let vk = VerifyingKey::build(size, params)?;
         let pk =
-            with_capacity!(size, N => plonk::keygen_pk(params, vk.vk, &BillCircuit::<N>::blank()))
+            with_words!(size, W => plonk::keygen_pk(params, vk.vk, &BillCircuit::<W>::blank()))
                 .map_err(ProofError::Halo2)?;
         Ok(ProvingKey { size, pk })
     }
@@ -230,7 +230,8 @@ pub struct PublicInputs {
 }
 
 impl PublicInputs {
-    /// The two instance columns: statement and prices (padded to the capacity).
+    /// The two instance columns: statement and prices (slot `i`'s offset price at row `2i`,
+    /// zeros elsewhere; see [`crate::circuit`]).
     pub fn columns(&self) -> Result<[Vec<Fp>; 2], ProtocolError> {
         let n = self.size.capacity();
         if self.prices.len() > n {
@@ -245,10 +246,10 @@ impl PublicInputs {
         statement[BILL] = fp_from_i128(self.bill);
         statement[ENERGY] = Fp::from(self.energy_wh);
         statement[CONTEXT] = self.context;
-        let mut prices = vec![Fp::zero(); n];
-        for (slot, (cell, &p)) in prices.iter_mut().zip(&self.prices).enumerate() {
+        let mut prices = vec![Fp::zero(); 2 * n - 1];
+        for (slot, &p) in self.prices.iter().enumerate() {
             crate::encoding::check_price(slot, p)?;
-            *cell = fp_from_price(p);
+            prices[2 * slot] = fp_from_offset_price(p);
         }
         Ok([statement, prices])
     }
@@ -273,8 +274,8 @@ pub fn create_proof(
     }
     let [statement, prices] = public.columns()?;
     let mut transcript = Blake2bWrite::<_, EqAffine, Challenge255<_>>::init(vec![]);
-    with_capacity!(pk.size, N => {
-        let circuit = BillCircuit::<N>::new(padded_readings::<N>(readings)?, blinding);
+    with_words!(pk.size, W => {
+        let circuit = BillCircuit::<W>::new(&padded_readings::<W>(readings)?, blinding);
         plonk::create_proof(
             params,
             &pk.pk,

@@ -3,24 +3,29 @@
 //! A size is a capacity in slots, named after its typical use: any slot length may use any size
 //! whose capacity fits its slot count (24 hourly slots fit `day-15min`). Unused slots hold zero
 //! readings. Each size has its own `k` and its own keys; keys never change with the tariff.
+//!
+//! The circuit hashes readings packed [`READINGS_PER_WORD`] to a field element ("word"), so a
+//! capacity is a whole number of words: the smallest one that holds the longest local period of
+//! its name (a 100-quarter-hour DST day, a 31-day month with a 25-hour day).
 
 use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::encoding::READINGS_PER_WORD;
 use crate::error::ProtocolError;
 
 /// A named circuit size (capacity in slots).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum CircuitSize {
-    /// One day of 15-minute slots: 96 (a DST day of 100 quarter-hours does not fit; use a month size).
+    /// One day of 15-minute slots: 108 (holds a local DST day of 92 or 100 quarter-hours).
     #[serde(rename = "day-15min")]
     Day15Min,
-    /// One month of 30-minute slots: 1488 (31 days x 48).
+    /// One month of 30-minute slots: 1500 (holds 31 days x 48 + 2 of a DST day).
     #[serde(rename = "month-30min")]
     Month30Min,
-    /// One month of 15-minute slots: 2976 (31 days x 96).
+    /// One month of 15-minute slots: 2988 (holds 31 days x 96 + 4 of a DST day).
     #[serde(rename = "month-15min")]
     Month15Min,
 }
@@ -42,12 +47,17 @@ impl CircuitSize {
         }
     }
 
-    /// Capacity in slots (the circuit's `N`).
+    /// Capacity in slots: `words() * READINGS_PER_WORD`.
     pub fn capacity(self) -> usize {
+        self.words() * READINGS_PER_WORD
+    }
+
+    /// Number of packed reading words the circuit hashes (the circuit's `W`).
+    pub fn words(self) -> usize {
         match self {
-            CircuitSize::Day15Min => DAY_15MIN,
-            CircuitSize::Month30Min => MONTH_30MIN,
-            CircuitSize::Month15Min => MONTH_15MIN,
+            CircuitSize::Day15Min => DAY_15MIN_WORDS,
+            CircuitSize::Month30Min => MONTH_30MIN_WORDS,
+            CircuitSize::Month15Min => MONTH_15MIN_WORDS,
         }
     }
 
@@ -57,8 +67,8 @@ impl CircuitSize {
     pub fn k(self) -> u32 {
         match self {
             CircuitSize::Day15Min => 11,
-            CircuitSize::Month30Min => 15,
-            CircuitSize::Month15Min => 16,
+            CircuitSize::Month30Min => 12,
+            CircuitSize::Month15Min => 13,
         }
     }
 
@@ -68,14 +78,25 @@ impl CircuitSize {
     }
 }
 
-/// Capacity of [`CircuitSize::Day15Min`].
-pub const DAY_15MIN: usize = 96;
-/// Capacity of [`CircuitSize::Month30Min`].
-pub const MONTH_30MIN: usize = 1488;
-/// Capacity of [`CircuitSize::Month15Min`].
-pub const MONTH_15MIN: usize = 2976;
+/// Reading words of [`CircuitSize::Day15Min`].
+pub const DAY_15MIN_WORDS: usize = 9;
+/// Reading words of [`CircuitSize::Month30Min`].
+pub const MONTH_30MIN_WORDS: usize = 125;
+/// Reading words of [`CircuitSize::Month15Min`].
+pub const MONTH_15MIN_WORDS: usize = 249;
+/// Capacity of [`CircuitSize::Day15Min`] in slots.
+pub const DAY_15MIN: usize = DAY_15MIN_WORDS * READINGS_PER_WORD;
+/// Capacity of [`CircuitSize::Month30Min`] in slots.
+pub const MONTH_30MIN: usize = MONTH_30MIN_WORDS * READINGS_PER_WORD;
+/// Capacity of [`CircuitSize::Month15Min`] in slots.
+pub const MONTH_15MIN: usize = MONTH_15MIN_WORDS * READINGS_PER_WORD;
 /// The largest capacity of any size; bounds are argued against it.
 pub const MAX_CAPACITY: usize = MONTH_15MIN;
+
+// Each name holds its longest local period.
+const _: () = assert!(DAY_15MIN >= 100 && DAY_15MIN - READINGS_PER_WORD < 100);
+const _: () = assert!(MONTH_30MIN >= 31 * 48 + 2 && MONTH_30MIN - READINGS_PER_WORD < 31 * 48 + 2);
+const _: () = assert!(MONTH_15MIN >= 31 * 96 + 4 && MONTH_15MIN - READINGS_PER_WORD < 31 * 96 + 4);
 
 impl fmt::Display for CircuitSize {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -94,24 +115,24 @@ impl FromStr for CircuitSize {
     }
 }
 
-/// Runs `$body` with the const `$n` bound to the capacity of `$size`.
+/// Runs `$body` with the const `$n` bound to the number of reading words of `$size`.
 ///
 /// The circuit's shape is fixed at compile time (`Circuit::configure` has no `&self`), so every
 /// size is its own monomorphisation; this macro is the one place that maps names to them.
 #[macro_export]
-macro_rules! with_capacity {
+macro_rules! with_words {
     ($size:expr, $n:ident => $body:expr) => {
         match $size {
             $crate::CircuitSize::Day15Min => {
-                const $n: usize = $crate::size::DAY_15MIN;
+                const $n: usize = $crate::size::DAY_15MIN_WORDS;
                 $body
             }
             $crate::CircuitSize::Month30Min => {
-                const $n: usize = $crate::size::MONTH_30MIN;
+                const $n: usize = $crate::size::MONTH_30MIN_WORDS;
                 $body
             }
             $crate::CircuitSize::Month15Min => {
-                const $n: usize = $crate::size::MONTH_15MIN;
+                const $n: usize = $crate::size::MONTH_15MIN_WORDS;
                 $body
             }
         }
@@ -140,13 +161,17 @@ mod tests {
             Some(CircuitSize::Day15Min)
         );
         assert_eq!(
-            CircuitSize::smallest_fitting(97),
+            CircuitSize::smallest_fitting(100),
+            Some(CircuitSize::Day15Min)
+        );
+        assert_eq!(
+            CircuitSize::smallest_fitting(DAY_15MIN + 1),
             Some(CircuitSize::Month30Min)
         );
         assert_eq!(
-            CircuitSize::smallest_fitting(2976),
+            CircuitSize::smallest_fitting(2980),
             Some(CircuitSize::Month15Min)
         );
-        assert_eq!(CircuitSize::smallest_fitting(2977), None);
+        assert_eq!(CircuitSize::smallest_fitting(MAX_CAPACITY + 1), None);
     }
 }

@@ -110,7 +110,7 @@ fn keys_refuse_params_of_another_size() {
         VerifyingKey::build(CircuitSize::Month30Min, &wrong),
         Err(ProofError::WrongParams {
             found: 11,
-            expected: 15,
+            expected: 12,
             ..
         })
     ));

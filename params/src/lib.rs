@@ -24,12 +24,12 @@ pub const PINNED: &[(u32, &str)] = &[
         "1eab6f93a080ce41b908d935c04bd2e3ed1ac23f277c15d11c499d56d28fa0f7",
     ),
     (
-        15,
-        "e1fb29749c7bd0870768044d5329b4e293cb2d44dae24db2554605427b19d0dd",
+        12,
+        "1b97b06da453b9efb1ae18b9ba77c3d870f22dc72898297d5707e340c3f44865",
     ),
     (
-        16,
-        "174780f80c577d968d10bc3f0a8f819e55a96b9e882ffe73c15d55e9f94053e2",
+        13,
+        "76ebe6b75b5281cb1dcc2eb04888968573758672b521522f62abedf6366bb876",
     ),
 ];
 
@@ -247,8 +247,8 @@ mod tests {
     #[test]
     fn unknown_k_is_refused() {
         assert!(matches!(
-            ParamStore::new("/nonexistent").load(12, |_| {}),
-            Err(ParamsError::UnsupportedK(12))
+            ParamStore::new("/nonexistent").load(14, |_| {}),
+            Err(ParamsError::UnsupportedK(14))
         ));
     }
 }

@@ -10,7 +10,7 @@ use crate::protocol::frame::Frame;
 use crate::protocol::ids::MeterId;
 
 /// Protocol version signed by meters and bound into proofs.
-pub const PROTOCOL_VERSION: u16 = 1;
+pub const PROTOCOL_VERSION: u16 = 2;
 
 /// Domain separator prefixed to the signed meter statement.
 pub const METER_STATEMENT_DOMAIN: &[u8] = b"zkmeter/meter-statement/v1\0";
