@@ -1,4 +1,7 @@
-//! Criterion benches per named circuit size: key generation, proving and verifying one bill.
+//! Criterion benches per named circuit size: key generation, proving and verifying one bill,
+//! and `instance_msm`: the multi-scalar multiplication the verifier spends on committing the
+//! prices instance column of one bill (the same scalars as halo2's `commit_lagrange_instance`,
+//! over as many generators; its cost does not depend on which points they are).
 //!
 //! `cargo bench --bench circuit` (all sizes; month-15min proving takes ~20 s a sample), or
 //! `ZKMETER_BENCH_SIZES=day-15min,month-30min cargo bench --bench circuit`. Results go to
@@ -7,6 +10,7 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use halo2_proofs::arithmetic::best_multiexp;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use zkmeter_circuits::{
@@ -77,6 +81,12 @@ fn bench(c: &mut Criterion) {
         .unwrap();
         group.bench_function(BenchmarkId::new("verify", size.capacity()), |b| {
             b.iter(|| verify_proof(&params, &vk, black_box(&public), black_box(&proof)).unwrap())
+        });
+        let [_, mut prices] = public.columns().unwrap();
+        prices.push(Fp::zero()); // halo2 adds the (zero) blind's base
+        let bases = params.get_g()[..prices.len()].to_vec();
+        group.bench_function(BenchmarkId::new("instance_msm", size.capacity()), |b| {
+            b.iter(|| best_multiexp(black_box(&prices), black_box(&bases)))
         });
         group.finish();
     }
