@@ -7,9 +7,9 @@ use zkmeter_circuits::{
     protocol::{Frame, MeterId, UtcTime, ZkFile},
     CircuitSize,
 };
-use zkmeter_meter::{
-    keygen_to_dir, read_readings_csv, record, synthetic_readings, MeterSigningKey,
-};
+use zkmeter_import::readings::{csv::read_readings_csv, green_button::read_green_button};
+use zkmeter_import::{fit_to_frame, Fill};
+use zkmeter_meter::{keygen_to_dir, record, synthetic_readings, MeterSigningKey};
 
 use super::{format_kwh, usage, CliError};
 
@@ -59,7 +59,7 @@ impl FrameArgs {
 }
 
 #[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("source").required(true).args(["readings", "synthetic"])))]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["readings", "green_button", "synthetic"])))]
 pub struct RecordArgs {
     /// The meter's private key (PKCS#8 PEM).
     #[arg(long, value_name = "FILE")]
@@ -69,9 +69,23 @@ pub struct RecordArgs {
     meter_id: String,
     #[command(flatten)]
     frame: FrameArgs,
-    /// Read the readings from a CSV of `timestamp,wh` rows, one per slot, in order.
+    /// Read the readings from a CSV: `timestamp,wh`, `timestamp,kwh` or `timestamp,value,unit`
+    /// (unit Wh or kWh) rows, one per slot start (RFC 3339), any order; an optional header,
+    /// BOM, CRLF and quoted thousands separators ("1,234.5") are accepted. Values are converted
+    /// to Wh exactly (a fraction of a Wh is refused). Rows outside the frame are ignored.
     #[arg(long, value_name = "FILE.csv")]
     readings: Option<PathBuf>,
+    /// Read the readings from a Green Button (ESPI) XML download: IntervalReadings of the
+    /// ReadingType in Wh (scaled by powerOfTenMultiplier), any order, any number of
+    /// IntervalBlocks. --start and the slot count select the period; 15-minute readings may
+    /// fill 30- or 60-minute slots (summed exactly), longer readings are refused.
+    #[arg(long, value_name = "FILE.xml")]
+    green_button: Option<PathBuf>,
+    /// What to do with slots that have no reading (CSV or Green Button): by default the file
+    /// is refused, naming the first missing slot; `zero` bills them as 0 Wh and records
+    /// `fill: "zero-N-slots"` in the period file.
+    #[arg(long, value_name = "RULE", value_parser = ["zero"])]
+    fill_missing: Option<String>,
     /// Generate a deterministic synthetic household from this seed instead.
     #[arg(long, value_name = "SEED")]
     synthetic: Option<u64>,
@@ -101,6 +115,8 @@ impl RecordArgs {
                 slots: None,
             },
             readings: None,
+            green_button: None,
+            fill_missing: None,
             synthetic: Some(seed),
             out,
         }
@@ -123,17 +139,46 @@ pub fn run(command: MeterCommand) -> Result<(), CliError> {
             let key = MeterSigningKey::read_pem(&args.key).map_err(|e| usage("--key", e))?;
             let meter_id = MeterId::new(&args.meter_id).map_err(|e| usage("--meter-id", e))?;
             let frame = args.frame.frame()?;
-            let readings = match (&args.readings, args.synthetic) {
-                (Some(csv), _) => read_readings_csv(csv, &frame)
-                    .map_err(|e| CliError::Rejected(format!("{}: {e}", csv.display())))?,
-                (None, Some(seed)) => {
-                    synthetic_readings(&frame, seed).map_err(|e| usage("--synthetic", e))?
+            let fill = match args.fill_missing.as_deref() {
+                Some("zero") => Fill::Zero,
+                _ => Fill::Reject,
+            };
+            let rejected = |path: &PathBuf, e: zkmeter_import::ImportError| {
+                CliError::Rejected(format!("{}: {e}", path.display()))
+            };
+            let (readings, filled) = match (&args.readings, &args.green_button, args.synthetic) {
+                (Some(csv), _, _) => {
+                    let intervals = read_readings_csv(csv, &frame).map_err(|e| rejected(csv, e))?;
+                    let r = fit_to_frame(&intervals, &frame, fill).map_err(|e| rejected(csv, e))?;
+                    (r.readings, r.filled)
                 }
-                (None, None) => unreachable!("clap requires one source"),
+                (None, Some(xml), _) => {
+                    let gb = read_green_button(xml).map_err(|e| rejected(xml, e))?;
+                    let r =
+                        fit_to_frame(&gb.intervals, &frame, fill).map_err(|e| rejected(xml, e))?;
+                    (r.readings, r.filled)
+                }
+                (None, None, Some(seed)) => (
+                    synthetic_readings(&frame, seed).map_err(|e| usage("--synthetic", e))?,
+                    vec![],
+                ),
+                (None, None, None) => unreachable!("clap requires one source"),
             };
             let mut rng = rand_core::UnwrapErr(rand::rngs::SysRng);
-            let period = record(&key, meter_id, frame, readings, &mut rng)
+            let mut period = record(&key, meter_id, frame, readings, &mut rng)
                 .map_err(|e| CliError::Rejected(e.to_string()))?;
+            // The fill rule is not part of the signed statement: it tells the consumer how the
+            // readings were completed, and travels with them in the (private) period file.
+            period.fill = fill.record_name(filled.len());
+            if let Some(&first) = filled.first() {
+                let first =
+                    UtcTime::from_unix(first).map_or_else(|_| first.to_string(), |t| t.to_string());
+                println!(
+                    "filled {} slot(s) with no reading with 0 Wh (first: {first}); recorded as fill '{}'",
+                    filled.len(),
+                    period.fill.as_deref().unwrap_or_default()
+                );
+            }
             period.write(&args.out).map_err(|e| usage("--out", e))?;
             let energy: u64 = period.readings.iter().map(|&r| u64::from(r)).sum();
             println!(
