@@ -208,16 +208,17 @@ pub fn run(args: DemoArgs, store: &zkmeter_params::ParamStore) -> Result<(), Cli
     Ok(())
 }
 
+/// A step runner that times each named step.
+type Timed<'a> =
+    dyn FnMut(&'static str, &mut dyn FnMut() -> Result<(), CliError>) -> Result<(), CliError> + 'a;
+
 /// Records a synthetic period and writes the demo tariff (the default demo).
 fn synthetic_inputs(
     args: &DemoArgs,
     keys: &Path,
     period: &Path,
     tariff_path: &Path,
-    timed: &mut dyn FnMut(
-        &'static str,
-        &mut dyn FnMut() -> Result<(), CliError>,
-    ) -> Result<(), CliError>,
+    timed: &mut Timed<'_>,
 ) -> Result<(), CliError> {
     println!("\n[2/5] meter: record and sign a period of synthetic household readings");
     timed("meter record", &mut || {
