@@ -547,3 +547,88 @@ fn urdb_tiers_missing_periods_and_missing_rates_are_refused_with_their_path() {
         "{e}"
     );
 }
+
+#[test]
+fn desert_profile_local_dst_days_have_23_and_25_hourly_slots() {
+    let gb = read_green_button(&fixture(DESERT)).unwrap();
+    // US Pacific 2011: local 13 March = 08:00Z .. 14 March 07:00Z (23 h); local 6 November =
+    // 07:00Z .. 7 November 08:00Z (25 h). gb.py windows: 23 readings, 28307 Wh, first 928,
+    // last 1032; 25 readings, 25674 Wh, first 868, last 806.
+    for (start, slots, total, first, last) in [
+        ("2011-03-13T08:00:00Z", 23, 28_307, 928, 1032),
+        ("2011-11-06T07:00:00Z", 25, 25_674, 868, 806),
+    ] {
+        let f = frame(start, 60, slots);
+        let r = fit_to_frame(&gb.intervals, &f, Fill::Reject).unwrap();
+        assert_eq!(r.readings.len(), slots as usize);
+        assert_eq!(sum(&r.readings), total);
+        assert_eq!(
+            (r.readings[0], r.readings[slots as usize - 1]),
+            (first, last)
+        );
+    }
+}
+
+#[test]
+fn a_duplicated_or_overlapping_green_button_reading_is_refused_with_both_lines() {
+    let honest = std::fs::read_to_string(fixture(ABRIDGED)).unwrap();
+    let f = frame("2011-01-01T08:00:00Z", 60, 4);
+    let gb = parse_green_button(honest.as_bytes()).unwrap();
+    assert!(fit_to_frame(&gb.intervals, &f, Fill::Reject).is_ok());
+    // Copy the first reading (opened on line 94) to after the second (closed on line 106).
+    let lines: Vec<&str> = honest.lines().collect();
+    let first_reading = lines[93..100].join("\n");
+    assert!(first_reading.trim_start().starts_with("<IntervalReading>"));
+    assert!(first_reading.trim_end().ends_with("</IntervalReading>"));
+    let mut dup = lines[..107].to_vec();
+    dup.push(&first_reading);
+    dup.extend(&lines[107..]);
+    let gb = parse_green_button(dup.join("\n").as_bytes()).unwrap();
+    let e = fit_to_frame(&gb.intervals, &f, Fill::Reject).unwrap_err();
+    assert!(
+        matches!(&e, ImportError::Duplicate { at, timestamp, first }
+            if at == "line 108" && timestamp == "2011-01-01T08:00:00Z" && first == "line 94"),
+        "{e}"
+    );
+    // The copy as a half-hour reading at 08:30Z lies inside the 08:00Z hour: an overlap.
+    let shifted = first_reading
+        .replace("<start>1293868800</start>", "<start>1293870600</start>")
+        .replace("<duration>3600</duration>", "<duration>1800</duration>");
+    assert_ne!(shifted, first_reading);
+    let mut overlap = lines[..107].to_vec();
+    overlap.push(&shifted);
+    overlap.extend(&lines[107..]);
+    let gb = parse_green_button(overlap.join("\n").as_bytes()).unwrap();
+    let f30 = frame("2011-01-01T08:00:00Z", 60, 4);
+    let e = fit_to_frame(&gb.intervals, &f30, Fill::Reject).unwrap_err();
+    assert!(
+        matches!(
+            &e,
+            ImportError::Resolution { .. } | ImportError::Overlap { .. }
+        ),
+        "{e}"
+    );
+}
+
+#[test]
+fn entsoe_pt15m_variable_blocks_extend_the_last_price() {
+    let honest = std::fs::read_to_string(fixture(ENTSOE)).unwrap();
+    // The same 24 points read as PT15M: positions 1..24 are the first six hours' quarter-hours,
+    // positions 25..96 repeat position 24's 50 EUR/MWh (A03).
+    let pt15 = honest.replace(
+        "<resolution>PT60M</resolution>",
+        "<resolution>PT15M</resolution>",
+    );
+    let e = parse_entsoe(pt15.as_bytes()).unwrap();
+    assert_eq!(e.prices.len(), 96);
+    assert_eq!(e.prices[1].start - e.prices[0].start, 900);
+    let v: Vec<i64> = e.prices.iter().map(|p| p.micro_per_kwh).collect();
+    assert_eq!(v.iter().sum::<i64>(), 1_691_960 + 72 * 50_000);
+    // Prices at 15 minutes cannot price an hourly frame.
+    let err = prices_for_frame(&e.prices, &frame("2024-10-07T22:00:00Z", 60, 24)).unwrap_err();
+    assert!(matches!(&err, ImportError::Resolution { .. }), "{err}");
+    assert_eq!(
+        prices_for_frame(&e.prices, &frame("2024-10-07T22:00:00Z", 15, 96)).unwrap(),
+        v
+    );
+}
