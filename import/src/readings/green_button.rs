@@ -435,3 +435,85 @@ fn interval(r: &RawReading, t: &ReadingType) -> Result<Interval, ImportError> {
         at: r.at.clone(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{fit_to_frame, Fill};
+    use super::*;
+    use zkmeter_circuits::protocol::{Frame, UtcTime};
+    use zkmeter_circuits::CircuitSize;
+
+    /// A bare (no Atom feed) document with an `espi:` prefix, 30-minute readings in mWh.
+    const PREFIXED: &str = r#"<?xml version="1.0"?>
+<root xmlns:espi="http://naesb.org/espi">
+  <espi:ReadingType>
+    <espi:intervalLength>1800</espi:intervalLength>
+    <espi:powerOfTenMultiplier>-3</espi:powerOfTenMultiplier>
+    <espi:uom>72</espi:uom>
+  </espi:ReadingType>
+  <espi:IntervalBlock>
+    <espi:IntervalReading>
+      <espi:timePeriod><espi:duration>1800</espi:duration><espi:start>1767227400</espi:start></espi:timePeriod>
+      <espi:value>250000</espi:value>
+    </espi:IntervalReading>
+    <espi:IntervalReading>
+      <espi:timePeriod><espi:start>1767225600</espi:start></espi:timePeriod>
+      <espi:value>1000</espi:value>
+    </espi:IntervalReading>
+  </espi:IntervalBlock>
+</root>
+"#;
+
+    #[test]
+    fn prefixed_30_minute_readings_scale_exactly() {
+        let gb = parse_green_button(PREFIXED.as_bytes()).unwrap();
+        assert_eq!(gb.blocks, 1);
+        // The second reading has no duration: the ReadingType's intervalLength applies.
+        assert_eq!(gb.intervals[1].seconds, 1800);
+        let start = UtcTime::parse("2026-01-01T00:00:00Z").unwrap();
+        let size = CircuitSize::smallest_fitting(2).unwrap();
+        let half = Frame::new(start, 30, 2, size).unwrap();
+        assert_eq!(
+            fit_to_frame(&gb.intervals, &half, Fill::Reject)
+                .unwrap()
+                .readings,
+            vec![1, 250]
+        );
+        let hour = Frame::new(start, 60, 1, size).unwrap();
+        assert_eq!(
+            fit_to_frame(&gb.intervals, &hour, Fill::Reject)
+                .unwrap()
+                .readings,
+            vec![251]
+        );
+        // A prefix bound to another namespace is refused, naming the element and its line.
+        let wrong = PREFIXED.replace(
+            "xmlns:espi=\"http://naesb.org/espi\"",
+            "xmlns:espi=\"urn:other\"",
+        );
+        let e = parse_green_button(wrong.as_bytes()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "line 3: <ReadingType> is in namespace 'urn:other', not the ESPI namespace 'http://naesb.org/espi'"
+        );
+        // A second ReadingType without links makes the blocks ambiguous.
+        let two = PREFIXED.replacen(
+            "<espi:IntervalBlock>",
+            "<espi:ReadingType><espi:uom>169</espi:uom></espi:ReadingType>\n  <espi:IntervalBlock>",
+            1,
+        );
+        let e = parse_green_button(two.as_bytes()).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("cannot tell which of the 2 ReadingTypes"),
+            "{e}"
+        );
+        // A gas-only file (therms) has no Wh block.
+        let gas = PREFIXED.replace("<espi:uom>72</espi:uom>", "<espi:uom>169</espi:uom>");
+        let e = parse_green_button(gas.as_bytes()).unwrap_err();
+        assert!(
+            e.to_string().contains("no IntervalBlock of energy in Wh"),
+            "{e}"
+        );
+    }
+}
