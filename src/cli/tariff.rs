@@ -9,7 +9,10 @@ use zkmeter_circuits::{
 };
 use zkmeter_import::decimal::Decimal;
 use zkmeter_import::tariffs::{
-    agile::read_agile, entsoe::read_entsoe, prices_for_frame, to_micro, urdb::read_urdb,
+    agile::read_agile,
+    entsoe::read_entsoe,
+    prices_for_frame, to_micro,
+    urdb::{read_urdb, PER_KWH_SHIFT},
 };
 use zkmeter_meter::demo_tariff;
 
@@ -191,7 +194,8 @@ pub fn run(command: TariffCommand) -> Result<(), CliError> {
             let mut note = rounded_note(doc.rounded);
             if let Some(text) = adder {
                 let d = Decimal::parse(&text).map_err(|e| usage("--adder", e))?;
-                let add = to_micro(&d, 6, "--adder", "adder").map_err(|e| usage("--adder", e))?;
+                let add = to_micro(&d, PER_KWH_SHIFT, "--adder", "adder")
+                    .map_err(|e| usage("--adder", e))?;
                 if add.rounded {
                     return Err(usage(
                         "--adder",

@@ -49,8 +49,8 @@ pub struct Converted {
     pub rounded: bool,
 }
 
-/// Converts a decimal price in `10^-shift_to_micro`... precisely: `value * 10^shift` micro-units
-/// per kWh, rounded half to even, and checks `|price| <= MAX_ABS_PRICE`.
+/// Converts a decimal price to `value * 10^shift` micro-units per kWh, rounded half to even,
+/// and checks `|price| <= MAX_ABS_PRICE`; `at` and `field` name the place for errors.
 ///
 /// Shifts used: p/kWh (Agile) 4, EUR/MWh (ENTSO-E) 3, currency/kWh (URDB, adders) 6.
 pub fn to_micro(
