@@ -48,8 +48,10 @@ pub enum TariffCommand {
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
-    /// Import a published tariff for a frame: Octopus Agile CSV, ENTSO-E day-ahead XML or an
-    /// OpenEI URDB rate record.
+    /// Import a published tariff for a frame: Octopus Agile, ENTSO-E or OpenEI URDB.
+    ///
+    /// The frame flags (--start, --slot-minutes, --size, --slots) say which slots to price;
+    /// the file must cover every one of them.
     #[command(subcommand, after_long_help = IMPORT_HELP)]
     Import(ImportCommand),
 }
@@ -73,13 +75,16 @@ pub struct ImportCommon {
 
 #[derive(Debug, Subcommand)]
 pub enum ImportCommand {
-    /// Octopus Agile half-hourly unit rates, CSV in p/kWh incl. VAT (as from energy-stats.uk:
-    /// `2020-01-01T00:00:00Z,00:00,A,Eastern_England,9.4815`): the first field is the UTC start,
-    /// the last the price. 1 p/kWh = 10000 micro-GBP/kWh; negative prices are kept.
+    /// Octopus Agile half-hourly unit rates (CSV, p/kWh incl. VAT).
+    ///
+    /// As republished by energy-stats.uk: `2020-01-01T00:00:00Z,00:00,A,Eastern_England,9.4815`.
+    /// The first field is the UTC start, the last the price; each lasts 30 minutes.
+    /// 1 p/kWh = 10000 micro-GBP/kWh; negative prices are kept. Use 30- or 15-minute slots.
     Agile(#[command(flatten)] ImportCommon),
-    /// ENTSO-E A44 Publication_MarketDocument (day-ahead prices, EUR/MWh, PT15M/PT30M/PT60M;
-    /// curveType A03 repeats the last price over missing positions). 1 EUR/MWh = 1000
-    /// micro-EUR/kWh.
+    /// ENTSO-E day-ahead prices (A44 Publication_MarketDocument XML, EUR/MWh).
+    ///
+    /// Resolutions PT15M, PT30M and PT60M; with curveType A03 a missing position repeats the
+    /// last price. 1 EUR/MWh = 1000 micro-EUR/kWh. Hourly prices on 15-minute slots repeat.
     Entsoe {
         #[command(flatten)]
         common: ImportCommon,
@@ -87,9 +92,11 @@ pub enum ImportCommand {
         #[arg(long, value_name = "PER_KWH", allow_hyphen_values = true)]
         adder: Option<String>,
     },
-    /// OpenEI URDB rate record (JSON, bare or an API response with one item): single-tier
-    /// time-of-use energy rates (rate + adj, $/kWh) on weekday/weekend 12x24 schedules in the
-    /// utility's local time, mapped onto the UTC frame across DST. Tiered rates are refused.
+    /// OpenEI URDB time-of-use rate record (JSON, $/kWh).
+    ///
+    /// A bare record or an API response with one item. Single-tier energy rates (rate + adj)
+    /// on weekday/weekend 12x24 schedules in the utility's local time (--tz), mapped onto the
+    /// UTC frame across DST. Tiered rates are refused, naming the tiers.
     Urdb {
         #[command(flatten)]
         common: ImportCommon,
