@@ -519,3 +519,105 @@ fn import_help_teaches_the_formats() {
         assert!(run.stdout.contains(word), "{word}: {run}");
     }
 }
+
+#[test]
+fn local_day_frames_carry_the_real_dst_slot_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = keygen(dir.path());
+    let out = dir.path().join("p.bin");
+    let xml = s(&fixture(OPENESPI));
+    // The US Eastern spring-forward day by its local date: 92 quarter-hours from 05:00Z.
+    let run = zkmeter([
+        "meter",
+        "record",
+        "--key",
+        &s(&keys.join("meter.key")),
+        "--meter-id",
+        "m-1",
+        "--local-day",
+        "2012-03-11",
+        "--local-tz",
+        "America/New_York",
+        "--slot-minutes",
+        "15",
+        "--size",
+        size_for(92),
+        "--green-button",
+        &xml,
+        "--out",
+        &s(&out),
+    ]);
+    assert_ok(&run);
+    let p = Period::read(&out).unwrap();
+    assert_eq!(
+        (p.frame.start.to_string().as_str(), p.frame.slots),
+        ("2012-03-11T05:00:00Z", 92)
+    );
+    assert_eq!(
+        p.readings.iter().map(|&r| u64::from(r)).sum::<u64>(),
+        109_403
+    );
+    // The UK fall-back day at 15 minutes: 100 quarter-hours, each Agile price twice.
+    let t = dir.path().join("t.json");
+    let run = zkmeter([
+        "tariff",
+        "import",
+        "agile",
+        "--file",
+        &s(&fixture(AGILE)),
+        "--local-day",
+        "2020-10-25",
+        "--local-tz",
+        "Europe/London",
+        "--slot-minutes",
+        "15",
+        "--size",
+        size_for(100),
+        "--out",
+        &s(&t),
+    ]);
+    assert_ok(&run);
+    let tariff = Tariff::read(&t).unwrap();
+    assert_eq!(tariff.frame.slots, 100);
+    assert_eq!(tariff.prices.iter().sum::<i64>(), 2 * 3_803_520);
+    // --local-day needs its zone, and excludes --start.
+    let run = zkmeter([
+        "tariff",
+        "import",
+        "agile",
+        "--file",
+        &s(&fixture(AGILE)),
+        "--local-day",
+        "2020-10-25",
+        "--slot-minutes",
+        "15",
+        "--size",
+        size_for(100),
+        "--out",
+        &s(&t),
+    ]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(
+        run.stderr.contains("required arguments were not provided")
+            && run.stderr.contains("--local-tz <ZONE>"),
+        "{run}"
+    );
+    let run = zkmeter([
+        "tariff",
+        "import",
+        "agile",
+        "--file",
+        &s(&fixture(AGILE)),
+        "--local-day",
+        "2020-10-25",
+        "--local-tz",
+        "Europe/Londn",
+        "--slot-minutes",
+        "15",
+        "--size",
+        size_for(100),
+        "--out",
+        &s(&t),
+    ]);
+    assert_fails(&run, 2, "'Europe/Londn' is not an IANA time zone");
+}

@@ -18,6 +18,7 @@
 
 pub mod decimal;
 pub mod error;
+pub mod local;
 pub mod readings;
 pub mod tariffs;
 

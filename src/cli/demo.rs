@@ -236,12 +236,7 @@ fn synthetic_inputs(
     println!("\n[3/5] utility: publish the period's dynamic tariff");
     timed("tariff", &mut || {
         tariff::run(TariffCommand::Demo {
-            frame: FrameArgs {
-                start: args.start.clone(),
-                slot_minutes: args.slot_minutes,
-                size: args.size,
-                slots: None,
-            },
+            frame: FrameArgs::natural(&args.start, args.slot_minutes, args.size),
             seed: 2026,
             out: tariff_path.to_path_buf(),
         })

@@ -28,16 +28,25 @@ pub enum MeterCommand {
     Record(RecordArgs),
 }
 
-/// The frame flags shared by `meter record` and `tariff demo`.
+/// The frame flags shared by `meter record` and `tariff demo|import`.
 #[derive(Debug, Args)]
 pub struct FrameArgs {
     /// Start of the period, RFC 3339 (e.g. 2026-01-01T00:00:00Z), aligned to the slot length.
-    #[arg(long, value_name = "RFC3339")]
-    pub start: String,
+    #[arg(long, value_name = "RFC3339", required_unless_present = "local_day")]
+    pub start: Option<String>,
+    /// Instead of --start/--slots: one local calendar day (YYYY-MM-DD) in --local-tz, from
+    /// local midnight to the next, with its real slot count (a DST day has 23 or 25 hours:
+    /// 92 or 100 quarter-hours).
+    #[arg(long, value_name = "DATE", requires = "local_tz", conflicts_with_all = ["start", "slots"])]
+    pub local_day: Option<String>,
+    /// The time zone of --local-day (IANA name, e.g. Europe/London).
+    #[arg(long, value_name = "ZONE", requires = "local_day")]
+    pub local_tz: Option<String>,
     /// Slot length in minutes: 15, 30 or 60.
     #[arg(long, value_name = "M")]
     pub slot_minutes: u16,
-    /// Circuit size: day-15min (96 slots), month-30min (1488), month-15min (2976).
+    /// Circuit size: day-15min, month-30min or month-15min (`zkmeter circuit-info` lists their
+    /// capacities); the slot count must fit.
     #[arg(long, value_name = "NAME", value_parser = super::parse_size)]
     pub size: CircuitSize,
     /// Number of slots. Default: one UTC day for day sizes, one calendar month for month sizes
@@ -47,9 +56,34 @@ pub struct FrameArgs {
 }
 
 impl FrameArgs {
+    /// Frame flags for `start` with the natural slot count.
+    pub fn natural(start: &str, slot_minutes: u16, size: CircuitSize) -> Self {
+        FrameArgs {
+            start: Some(start.into()),
+            local_day: None,
+            local_tz: None,
+            slot_minutes,
+            size,
+            slots: None,
+        }
+    }
+
     /// The frame these flags describe.
     pub fn frame(&self) -> Result<Frame, CliError> {
-        let start = UtcTime::parse(&self.start).map_err(|e| usage("--start", e))?;
+        if let (Some(day), Some(tz)) = (&self.local_day, &self.local_tz) {
+            return zkmeter_import::local::local_day_frame(
+                day,
+                tz,
+                self.slot_minutes,
+                Some(self.size),
+            )
+            .map_err(|e| usage("--local-day", e));
+        }
+        let text = self
+            .start
+            .as_deref()
+            .ok_or_else(|| usage("frame", "--start or --local-day is required"))?;
+        let start = UtcTime::parse(text).map_err(|e| usage("--start", e))?;
         match self.slots {
             Some(n) => Frame::new(start, self.slot_minutes, n, self.size),
             None => Frame::natural(start, self.slot_minutes, self.size),
@@ -108,12 +142,7 @@ impl RecordArgs {
         RecordArgs {
             key,
             meter_id: meter_id.into(),
-            frame: FrameArgs {
-                start: start.into(),
-                slot_minutes,
-                size,
-                slots: None,
-            },
+            frame: FrameArgs::natural(start, slot_minutes, size),
             readings: None,
             green_button: None,
             fill_missing: None,
