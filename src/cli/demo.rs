@@ -222,7 +222,7 @@ fn synthetic_inputs(
 ) -> Result<(), CliError> {
     println!("\n[2/5] meter: record and sign a period of synthetic household readings");
     timed("meter record", &mut || {
-        meter::run(MeterCommand::Record(RecordArgs::new(
+        meter::run(MeterCommand::Record(Box::new(RecordArgs::new(
             keys.join("meter.key"),
             "demo-meter-0001",
             &args.start,
@@ -230,7 +230,7 @@ fn synthetic_inputs(
             args.size,
             7,
             period.to_path_buf(),
-        )))
+        ))))
     })?;
 
     println!("\n[3/5] utility: publish the period's dynamic tariff");

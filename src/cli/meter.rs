@@ -25,7 +25,7 @@ pub enum MeterCommand {
     /// Record and sign one billing period: readings, blinding value, commitment, signature.
     ///
     /// The period file stays on the consumer's side (it holds the readings).
-    Record(RecordArgs),
+    Record(Box<RecordArgs>),
 }
 
 /// The frame flags shared by `meter record` and `tariff demo|import`.
