@@ -183,6 +183,16 @@ pub fn run(command: MeterCommand) -> Result<(), CliError> {
                 }
                 (None, Some(xml), _) => {
                     let gb = read_green_button(xml).map_err(|e| rejected(xml, e))?;
+                    println!(
+                        "Green Button: {} Wh readings in {} IntervalBlock(s){}",
+                        gb.intervals.len(),
+                        gb.blocks,
+                        if gb.skipped_blocks > 0 {
+                            format!(" ({} non-Wh block(s) skipped)", gb.skipped_blocks)
+                        } else {
+                            String::new()
+                        }
+                    );
                     let r =
                         fit_to_frame(&gb.intervals, &frame, fill).map_err(|e| rejected(xml, e))?;
                     (r.readings, r.filled)
