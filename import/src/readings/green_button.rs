@@ -30,6 +30,9 @@ pub const ATOM_NS: &str = "http://www.w3.org/2005/Atom";
 pub const MAX_GREEN_BUTTON_BYTES: u64 = 64 << 20;
 /// ESPI unit of measure code for watt-hours.
 pub const UOM_WH: i64 = 72;
+/// ESPI `flowDirection` of energy delivered to the customer (the only direction billed here;
+/// reverse or net flows, e.g. solar export, are skipped).
+pub const FLOW_FORWARD: i64 = 1;
 /// Deepest element nesting accepted.
 const MAX_DEPTH: usize = 64;
 
@@ -42,6 +45,8 @@ pub struct ReadingType {
     pub power_of_ten: i32,
     /// `intervalLength` in seconds, if given.
     pub interval_length: Option<i64>,
+    /// `flowDirection`, if given (1 = forward, energy delivered to the customer).
+    pub flow_direction: Option<i64>,
     /// Where it is.
     pub at: String,
 }
@@ -114,6 +119,7 @@ pub fn parse_green_button(bytes: &[u8]) -> Result<GreenButton, ImportError> {
     let mut reading_types: Vec<(usize, ReadingType)> = vec![];
     // The ReadingType being read, with its powerOfTenMultiplier, uom and intervalLength texts.
     let mut rt: Option<RawReadingType> = None;
+    let mut rt_flow: Option<String> = None;
     let mut reading: Option<RawReading> = None;
     let mut text_buf = String::new();
     loop {
@@ -186,6 +192,7 @@ pub fn parse_green_button(bytes: &[u8]) -> Result<GreenButton, ImportError> {
                                 uom: 0,
                                 power_of_ten: 0,
                                 interval_length: None,
+                                flow_direction: None,
                                 at: at(),
                             },
                             None,
@@ -251,6 +258,7 @@ pub fn parse_green_button(bytes: &[u8]) -> Result<GreenButton, ImportError> {
                                 "powerOfTenMultiplier" => *p10 = Some(value.clone()),
                                 "uom" => *uom = Some(value.clone()),
                                 "intervalLength" => *len = Some(value.clone()),
+                                "flowDirection" => rt_flow = Some(value.clone()),
                                 _ => {}
                             }
                         }
@@ -279,6 +287,10 @@ pub fn parse_green_button(bytes: &[u8]) -> Result<GreenButton, ImportError> {
                                 };
                                 t.interval_length = match len {
                                     Some(l) => Some(int_field(&t.at, "intervalLength", Some(&l))?),
+                                    None => None,
+                                };
+                                t.flow_direction = match rt_flow.take() {
+                                    Some(f) => Some(int_field(&t.at, "flowDirection", Some(&f))?),
                                     None => None,
                                 };
                                 reading_types.push((current_entry, t));
@@ -355,7 +367,7 @@ pub fn parse_green_button(bytes: &[u8]) -> Result<GreenButton, ImportError> {
                     }
                 }
             };
-            if rtype.uom != UOM_WH {
+            if rtype.uom != UOM_WH || rtype.flow_direction.is_some_and(|f| f != FLOW_FORWARD) {
                 out.skipped_blocks += 1;
                 continue;
             }
@@ -373,7 +385,7 @@ pub fn parse_green_button(bytes: &[u8]) -> Result<GreenButton, ImportError> {
         return Err(ImportError::structure(
             "whole file",
             format!(
-                "no IntervalBlock of energy in Wh (uom {UOM_WH}); ReadingType uom found: {}",
+                "no IntervalBlock of delivered energy in Wh (uom {UOM_WH}, flowDirection {FLOW_FORWARD}); ReadingType uom found: {}",
                 uoms.join(", ")
             ),
         ));
@@ -508,11 +520,23 @@ mod tests {
                 .contains("cannot tell which of the 2 ReadingTypes"),
             "{e}"
         );
+        // A reverse-flow (export) ReadingType is not billed.
+        let export = PREFIXED.replace(
+            "<espi:uom>72</espi:uom>",
+            "<espi:uom>72</espi:uom><espi:flowDirection>19</espi:flowDirection>",
+        );
+        let e = parse_green_button(export.as_bytes()).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("no IntervalBlock of delivered energy"),
+            "{e}"
+        );
         // A gas-only file (therms) has no Wh block.
         let gas = PREFIXED.replace("<espi:uom>72</espi:uom>", "<espi:uom>169</espi:uom>");
         let e = parse_green_button(gas.as_bytes()).unwrap_err();
         assert!(
-            e.to_string().contains("no IntervalBlock of energy in Wh"),
+            e.to_string()
+                .contains("no IntervalBlock of delivered energy in Wh"),
             "{e}"
         );
     }
