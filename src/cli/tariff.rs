@@ -2,11 +2,35 @@
 
 use std::path::PathBuf;
 
-use clap::Subcommand;
-use zkmeter_circuits::{encoding::format_micro, protocol::write_atomic};
+use clap::{Args, Subcommand};
+use zkmeter_circuits::{
+    encoding::format_micro,
+    protocol::{write_atomic, Frame, Tariff},
+};
+use zkmeter_import::decimal::Decimal;
+use zkmeter_import::tariffs::{
+    agile::read_agile,
+    entsoe::read_entsoe,
+    prices_for_frame, to_micro,
+    urdb::{read_urdb, PER_KWH_SHIFT},
+};
 use zkmeter_meter::demo_tariff;
 
 use super::{meter::FrameArgs, usage, CliError};
+
+const IMPORT_HELP: &str = "\
+Prices become micro-currency per kWh (docs/protocol.md, \"Importing readings and prices\"):
+exact where the decimal allows, else rounded half to even; |price| <= 2147.483647 per kWh.
+A price longer than the frame's slot (hourly on 15-minute slots) is repeated over its slots;
+a shorter one is refused. A slot without a price is refused with its timestamp.
+
+Examples:
+  zkmeter tariff import agile --file agile.csv --start 2020-03-01T00:00:00Z \\
+      --slot-minutes 30 --size month-30min --out tariff.json
+  zkmeter tariff import entsoe --file BE.xml --adder 0.12 --start 2024-10-07T22:00:00Z \\
+      --slot-minutes 15 --size day-15min --out tariff.json
+  zkmeter tariff import urdb --file rate.json --tz America/Los_Angeles \\
+      --start 2016-07-01T07:00:00Z --slot-minutes 60 --size day-15min --slots 24 --out tariff.json";
 
 #[derive(Debug, Subcommand)]
 pub enum TariffCommand {
@@ -24,6 +48,126 @@ pub enum TariffCommand {
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
+    /// Import a published tariff for a frame: Octopus Agile, ENTSO-E or OpenEI URDB.
+    ///
+    /// The frame flags (--start, --slot-minutes, --size, --slots) say which slots to price;
+    /// the file must cover every one of them.
+    #[command(subcommand, after_long_help = IMPORT_HELP)]
+    Import(ImportCommand),
+}
+
+/// The flags every import takes.
+#[derive(Debug, Args)]
+pub struct ImportCommon {
+    /// The published file.
+    #[arg(long, value_name = "FILE")]
+    file: PathBuf,
+    #[command(flatten)]
+    frame: FrameArgs,
+    /// The tariff id written into the file (1-64 of A-Z a-z 0-9 . _ -); a default names the
+    /// source and the frame's start.
+    #[arg(long, value_name = "ID")]
+    tariff_id: Option<String>,
+    /// Where to write the tariff file.
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Octopus Agile half-hourly unit rates (CSV, p/kWh incl. VAT).
+    ///
+    /// As republished by energy-stats.uk: `2020-01-01T00:00:00Z,00:00,A,Eastern_England,9.4815`.
+    /// The first field is the UTC start, the last the price; each lasts 30 minutes.
+    /// 1 p/kWh = 10000 micro-GBP/kWh; negative prices are kept. Use 30- or 15-minute slots.
+    Agile(#[command(flatten)] ImportCommon),
+    /// ENTSO-E day-ahead prices (A44 Publication_MarketDocument XML, EUR/MWh).
+    ///
+    /// Resolutions PT15M, PT30M and PT60M; with curveType A03 a missing position repeats the
+    /// last price. 1 EUR/MWh = 1000 micro-EUR/kWh. Hourly prices on 15-minute slots repeat.
+    Entsoe {
+        #[command(flatten)]
+        common: ImportCommon,
+        /// A fixed network/levy charge added to every slot, in currency per kWh (e.g. 0.12).
+        #[arg(long, value_name = "PER_KWH", allow_hyphen_values = true)]
+        adder: Option<String>,
+    },
+    /// OpenEI URDB time-of-use rate record (JSON, $/kWh).
+    ///
+    /// A bare record or an API response with one item. Single-tier energy rates (rate + adj)
+    /// on weekday/weekend 12x24 schedules in the utility's local time (--tz), mapped onto the
+    /// UTC frame across DST. Tiered rates are refused, naming the tiers.
+    Urdb {
+        #[command(flatten)]
+        common: ImportCommon,
+        /// The utility's time zone (IANA name, e.g. America/Los_Angeles); needed unless the
+        /// record has a `timezone` field.
+        #[arg(long, value_name = "ZONE")]
+        tz: Option<String>,
+        /// Currency of the rates.
+        #[arg(long, value_name = "CODE", default_value = "USD")]
+        currency: String,
+    },
+}
+
+fn rejected(common: &ImportCommon, e: impl std::fmt::Display) -> CliError {
+    CliError::Rejected(format!("{}: {e}", common.file.display()))
+}
+
+fn default_id(source: &str, frame: &Frame) -> String {
+    format!(
+        "{source}-{}",
+        frame.start.to_datetime().format("%Y%m%dT%H%MZ")
+    )
+}
+
+fn write_tariff(
+    common: &ImportCommon,
+    source: &str,
+    currency: &str,
+    frame: Frame,
+    prices: Vec<i64>,
+    note: &str,
+) -> Result<(), CliError> {
+    let id = common
+        .tariff_id
+        .clone()
+        .unwrap_or_else(|| default_id(source, &frame));
+    let tariff =
+        Tariff::new(&id, currency, frame, prices).map_err(|e| CliError::Rejected(e.to_string()))?;
+    write_atomic(&common.out, tariff.to_json().as_bytes()).map_err(|e| usage("--out", e))?;
+    summary(&tariff, &common.out);
+    if !note.is_empty() {
+        println!("  {note}");
+    }
+    Ok(())
+}
+
+fn summary(tariff: &Tariff, out: &std::path::Path) {
+    let min = tariff.prices.iter().min().copied().unwrap_or(0);
+    let max = tariff.prices.iter().max().copied().unwrap_or(0);
+    let negative = tariff.prices.iter().filter(|&&p| p < 0).count();
+    println!(
+        "tariff {} ({}): {} prices from {} to {} {}/kWh, {} negative; written to {}",
+        tariff.tariff_id,
+        tariff.frame,
+        tariff.prices.len(),
+        format_micro(min),
+        format_micro(max),
+        tariff.currency,
+        negative,
+        out.display()
+    );
+}
+
+fn rounded_note(rounded: usize) -> String {
+    if rounded == 0 {
+        String::new()
+    } else {
+        format!(
+            "{rounded} price(s) in the file had sub-micro precision and were rounded half to even"
+        )
+    }
 }
 
 pub fn run(command: TariffCommand) -> Result<(), CliError> {
@@ -32,21 +176,73 @@ pub fn run(command: TariffCommand) -> Result<(), CliError> {
             let frame = frame.frame()?;
             let tariff = demo_tariff(&frame, seed).map_err(|e| usage("tariff demo", e))?;
             write_atomic(&out, tariff.to_json().as_bytes()).map_err(|e| usage("--out", e))?;
-            let min = tariff.prices.iter().min().copied().unwrap_or(0);
-            let max = tariff.prices.iter().max().copied().unwrap_or(0);
-            let negative = tariff.prices.iter().filter(|&&p| p < 0).count();
-            println!(
-                "tariff {} ({}): {} prices from {} to {} {}/kWh, {} negative; written to {}",
-                tariff.tariff_id,
-                frame,
-                tariff.prices.len(),
-                format_micro(min),
-                format_micro(max),
-                tariff.currency,
-                negative,
-                out.display()
-            );
+            summary(&tariff, &out);
             Ok(())
+        }
+        TariffCommand::Import(ImportCommand::Agile(common)) => {
+            let frame = common.frame.frame()?;
+            let agile = read_agile(&common.file).map_err(|e| rejected(&common, e))?;
+            let prices =
+                prices_for_frame(&agile.prices, &frame).map_err(|e| rejected(&common, e))?;
+            write_tariff(
+                &common,
+                "agile",
+                "GBP",
+                frame,
+                prices,
+                &rounded_note(agile.rounded),
+            )
+        }
+        TariffCommand::Import(ImportCommand::Entsoe { common, adder }) => {
+            let frame = common.frame.frame()?;
+            let doc = read_entsoe(&common.file).map_err(|e| rejected(&common, e))?;
+            let mut prices =
+                prices_for_frame(&doc.prices, &frame).map_err(|e| rejected(&common, e))?;
+            let mut note = rounded_note(doc.rounded);
+            if let Some(text) = adder {
+                let d = Decimal::parse(&text).map_err(|e| usage("--adder", e))?;
+                let add = to_micro(&d, PER_KWH_SHIFT, "--adder", "adder")
+                    .map_err(|e| usage("--adder", e))?;
+                if add.rounded {
+                    return Err(usage(
+                        "--adder",
+                        format!("{text} has more than 6 decimals of a currency unit per kWh"),
+                    ));
+                }
+                for p in &mut prices {
+                    *p += add.micro_per_kwh;
+                }
+                note = format!(
+                    "{note}{}adder {} {}/kWh included in every price",
+                    if note.is_empty() { "" } else { "; " },
+                    format_micro(add.micro_per_kwh),
+                    doc.currency
+                );
+            }
+            write_tariff(&common, "entsoe", &doc.currency, frame, prices, &note)
+        }
+        TariffCommand::Import(ImportCommand::Urdb {
+            common,
+            tz,
+            currency,
+        }) => {
+            let frame = common.frame.frame()?;
+            let rate = read_urdb(&common.file).map_err(|e| rejected(&common, e))?;
+            let zone = rate.zone(tz.as_deref()).map_err(|e| rejected(&common, e))?;
+            let prices = rate
+                .prices_for_frame(&frame, zone)
+                .map_err(|e| rejected(&common, e))?;
+            let mut note = format!(
+                "URDB {} ({}), {} period(s), local time {zone}; holidays not modelled",
+                rate.name.as_deref().unwrap_or("rate"),
+                rate.label.as_deref().unwrap_or("no label"),
+                rate.period_prices.len()
+            );
+            let r = rounded_note(rate.rounded);
+            if !r.is_empty() {
+                note = format!("{note}; {r}");
+            }
+            write_tariff(&common, "urdb", &currency, frame, prices, &note)
         }
     }
 }

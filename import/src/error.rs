@@ -1,0 +1,172 @@
+//! Typed import errors. Every error about a file's content names the place in the file: a
+//! line (XML, CSV), a row, or a JSON path.
+
+use thiserror::Error;
+use zkmeter_circuits::ProtocolError;
+
+use crate::decimal::DecimalError;
+
+/// Why an import failed.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum ImportError {
+    /// The file could not be read, or is larger than its cap (checked before parsing).
+    #[error("{0}")]
+    File(#[from] zkmeter_circuits::FileError),
+    /// The input is larger than its cap.
+    #[error("{what} is {size} bytes, above the {cap}-byte cap")]
+    TooLarge {
+        /// What was read.
+        what: &'static str,
+        /// Its size.
+        size: u64,
+        /// The cap.
+        cap: u64,
+    },
+    /// The text is not well-formed (XML, JSON, CSV syntax, encoding, truncation).
+    #[error("{at}: malformed {what}: {reason}")]
+    Malformed {
+        /// The kind of file.
+        what: &'static str,
+        /// Where: `line N` (or `line N, column M`).
+        at: String,
+        /// What the parser said.
+        reason: String,
+    },
+    /// A required element, field or column is absent, or has the wrong namespace.
+    #[error("{at}: {what}")]
+    Structure {
+        /// Where.
+        at: String,
+        /// What is wrong.
+        what: String,
+    },
+    /// A number in the file is not acceptable.
+    #[error("{at}: {field} {reason}")]
+    BadValue {
+        /// Where.
+        at: String,
+        /// Which field.
+        field: String,
+        /// Why.
+        reason: String,
+    },
+    /// A slot of the frame has no reading or price.
+    #[error("{at}: missing {what} for the slot starting {timestamp}{hint}")]
+    Missing {
+        /// Where the gap was noticed.
+        at: String,
+        /// Readings or prices.
+        what: &'static str,
+        /// The slot's start (UTC).
+        timestamp: String,
+        /// How to go on, if there is a way.
+        hint: &'static str,
+    },
+    /// Two intervals start at the same time.
+    #[error("{at}: duplicate interval starting {timestamp} (first at {first})")]
+    Duplicate {
+        /// Where the second one is.
+        at: String,
+        /// Its start (UTC).
+        timestamp: String,
+        /// Where the first one is.
+        first: String,
+    },
+    /// An interval starts before the previous one ends, or straddles the frame's edge.
+    #[error("{at}: interval starting {timestamp} overlaps {other}")]
+    Overlap {
+        /// Where.
+        at: String,
+        /// Its start (UTC).
+        timestamp: String,
+        /// What it overlaps.
+        other: String,
+    },
+    /// The source's interval length does not fit the frame's slot length.
+    #[error("{at}: {reason}")]
+    Resolution {
+        /// Where.
+        at: String,
+        /// Why.
+        reason: String,
+    },
+    /// A URDB rate has tiers, which need tiered pricing (not supported).
+    #[error("{at}: tiered rate: period {period} has {tiers} tiers ({limits}); only single-tier time-of-use rates can be imported")]
+    Tiered {
+        /// JSON path of the period.
+        at: String,
+        /// Period index.
+        period: usize,
+        /// Number of tiers.
+        tiers: usize,
+        /// Tier limits as written.
+        limits: String,
+    },
+    /// The frame or the values break a protocol rule.
+    #[error("{0}")]
+    Protocol(#[from] ProtocolError),
+}
+
+impl ImportError {
+    /// A [`ImportError::BadValue`] from a decimal parse failure.
+    pub(crate) fn decimal(
+        at: impl Into<String>,
+        field: impl Into<String>,
+        e: DecimalError,
+    ) -> Self {
+        ImportError::BadValue {
+            at: at.into(),
+            field: field.into(),
+            reason: format!("is invalid: {e}"),
+        }
+    }
+
+    /// A [`ImportError::Structure`].
+    pub(crate) fn structure(at: impl Into<String>, what: impl Into<String>) -> Self {
+        ImportError::Structure {
+            at: at.into(),
+            what: what.into(),
+        }
+    }
+}
+
+/// `line N` for byte offset `pos` of `bytes`.
+pub(crate) fn line_at(bytes: &[u8], pos: usize) -> String {
+    let pos = pos.min(bytes.len());
+    let line = bytes[..pos].iter().filter(|&&b| b == b'\n').count() + 1;
+    format!("line {line}")
+}
+
+/// Line numbers for increasing byte offsets, counted incrementally (linear in the file size).
+pub(crate) struct LineCounter<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+    line: usize,
+}
+
+impl<'a> LineCounter<'a> {
+    /// A counter at the start of `bytes`.
+    pub(crate) fn new(bytes: &'a [u8]) -> Self {
+        LineCounter {
+            bytes,
+            pos: 0,
+            line: 1,
+        }
+    }
+
+    /// `line N` for byte offset `pos` (offsets may go backwards; that recounts).
+    pub(crate) fn at(&mut self, pos: usize) -> String {
+        let pos = pos.min(self.bytes.len());
+        if pos < self.pos {
+            self.pos = 0;
+            self.line = 1;
+        }
+        self.line += self.bytes[self.pos..pos]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        self.pos = pos;
+        format!("line {}", self.line)
+    }
+}

@@ -1,0 +1,319 @@
+//! OpenEI Utility Rate Database (URDB) rate records as JSON: time-of-use energy rates.
+//!
+//! Accepted: one rate record, either bare, as the only element of `items` / `result` (the API
+//! response), or at `.../urdb_response` inside a larger document. Read: `energyratestructure`
+//! (periods, each a list of tiers `{rate, adj, max, unit}`), `energyweekdayschedule` and
+//! `energyweekendschedule` (12 months x 24 hours of period indexes, in the utility's local
+//! time). A slot's price is `rate + adj` (exact decimal sum) of the period its local start
+//! falls in: local month, local hour, Saturday/Sunday = weekend, in the time zone given (or
+//! the record's `timezone` field, an IANA name). Holidays are not modelled. Each frame slot must
+//! lie inside one local hour. Tiered periods (more than one tier) are refused, naming the tiers;
+//! a tier without a `rate`, a schedule naming a missing period, or a unit other than kWh are
+//! refused with their JSON path. Prices are US dollars per kWh: `x 10^6` micro-USD/kWh.
+//!
+//! JSON numbers are taken as their shortest round-trip decimal text (serde_json); that equals
+//! the written number for up to 15 significant digits, and more digits are refused.
+
+use std::path::Path;
+
+use chrono::{Datelike, TimeZone, Timelike, Utc, Weekday};
+use chrono_tz::Tz;
+use serde_json::Value;
+use zkmeter_circuits::protocol::Frame;
+
+use super::to_micro;
+use crate::decimal::Decimal;
+use crate::error::ImportError;
+use crate::readings::ts;
+
+/// Cap on a URDB JSON file, checked before parsing.
+pub const MAX_URDB_BYTES: u64 = 4 << 20;
+/// Currency/kWh -> micro-currency/kWh is `x 10^6`.
+pub const PER_KWH_SHIFT: i32 = 6;
+/// Most significant digits a JSON number may carry and still be read exactly.
+const MAX_JSON_DIGITS: usize = 15;
+
+/// A single-tier time-of-use URDB rate.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UrdbRate {
+    /// The record's `label`, if any.
+    pub label: Option<String>,
+    /// The record's `name`, if any.
+    pub name: Option<String>,
+    /// The utility, if given.
+    pub utility: Option<String>,
+    /// Price of each period, micro-USD per kWh (`rate + adj`).
+    pub period_prices: Vec<i64>,
+    /// Weekday schedule: `[month][hour]` -> period.
+    pub weekday: Vec<Vec<usize>>,
+    /// Weekend schedule: `[month][hour]` -> period.
+    pub weekend: Vec<Vec<usize>>,
+    /// The record's `timezone`, if it has one.
+    pub timezone: Option<String>,
+    /// Periods whose price had to round.
+    pub rounded: usize,
+}
+
+/// Reads a URDB record (capped at [`MAX_URDB_BYTES`] before parsing).
+pub fn read_urdb(path: &Path) -> Result<UrdbRate, ImportError> {
+    let bytes = zkmeter_circuits::protocol::read_capped(path, MAX_URDB_BYTES, "URDB JSON")?;
+    parse_urdb(&bytes)
+}
+
+fn find_record(v: &Value) -> Result<(&Value, String), ImportError> {
+    if v.get("energyratestructure").is_some() {
+        return Ok((v, String::new()));
+    }
+    for key in ["items", "result"] {
+        if let Some(list) = v.get(key).and_then(Value::as_array) {
+            return match list.as_slice() {
+                [one] => Ok((one, format!("/{key}/0"))),
+                _ => Err(ImportError::structure(
+                    format!("/{key}"),
+                    format!(
+                        "{} rate records; save the one to import on its own",
+                        list.len()
+                    ),
+                )),
+            };
+        }
+    }
+    // A record nested somewhere (e.g. REopt's .../ElectricTariff/urdb_response).
+    fn search(v: &Value, path: String, depth: usize) -> Option<(&Value, String)> {
+        if depth > 16 {
+            return None;
+        }
+        match v {
+            Value::Object(m) => m.iter().find_map(|(k, c)| {
+                let p = format!("{path}/{k}");
+                if c.get("energyratestructure").is_some() {
+                    Some((c, p))
+                } else {
+                    search(c, p, depth + 1)
+                }
+            }),
+            _ => None,
+        }
+    }
+    search(v, String::new(), 0)
+        .ok_or_else(|| ImportError::structure("/", "no rate record with an 'energyratestructure'"))
+}
+
+fn number(v: &Value, at: &str, field: &str) -> Result<Decimal, ImportError> {
+    let text = match v {
+        Value::Number(n) => n.to_string(),
+        other => {
+            return Err(ImportError::BadValue {
+                at: at.into(),
+                field: field.into(),
+                reason: format!("is {other}, not a number"),
+            })
+        }
+    };
+    let digits = text
+        .split(['e', 'E'])
+        .next()
+        .unwrap_or("")
+        .bytes()
+        .filter(u8::is_ascii_digit)
+        .count();
+    if digits > MAX_JSON_DIGITS {
+        return Err(ImportError::BadValue {
+            at: at.into(),
+            field: field.into(),
+            reason: format!("{text} has more than {MAX_JSON_DIGITS} significant digits"),
+        });
+    }
+    Decimal::parse(&text).map_err(|e| ImportError::decimal(at, field, e))
+}
+
+fn schedule(
+    record: &Value,
+    base: &str,
+    key: &str,
+    periods: usize,
+) -> Result<Vec<Vec<usize>>, ImportError> {
+    let at = format!("{base}/{key}");
+    let months = record
+        .get(key)
+        .and_then(Value::as_array)
+        .ok_or_else(|| ImportError::structure(at.clone(), "missing, or not an array"))?;
+    if months.len() != 12 {
+        return Err(ImportError::structure(
+            at,
+            format!("has {} months, not 12", months.len()),
+        ));
+    }
+    let mut out = vec![];
+    for (m, hours) in months.iter().enumerate() {
+        let hours = hours.as_array().filter(|h| h.len() == 24).ok_or_else(|| {
+            ImportError::structure(format!("{at}/{m}"), "is not an array of 24 hours")
+        })?;
+        let mut row = vec![];
+        for (h, p) in hours.iter().enumerate() {
+            let here = format!("{at}/{m}/{h}");
+            let p = p.as_u64().ok_or_else(|| ImportError::BadValue {
+                at: here.clone(),
+                field: "period".into(),
+                reason: format!("{p} is not a period index"),
+            })?;
+            if p as usize >= periods {
+                return Err(ImportError::structure(
+                    here,
+                    format!("month {} hour {h} points at period {p}, but energyratestructure has only {periods} period(s)", m + 1),
+                ));
+            }
+            row.push(p as usize);
+        }
+        out.push(row);
+    }
+    Ok(out)
+}
+
+/// Parses a URDB JSON record; see the module docs.
+pub fn parse_urdb(bytes: &[u8]) -> Result<UrdbRate, ImportError> {
+    if bytes.len() as u64 > MAX_URDB_BYTES {
+        return Err(ImportError::TooLarge {
+            what: "URDB JSON",
+            size: bytes.len() as u64,
+            cap: MAX_URDB_BYTES,
+        });
+    }
+    let root: Value = serde_json::from_slice(bytes).map_err(|e| ImportError::Malformed {
+        what: "URDB JSON",
+        at: format!("line {}, column {}", e.line(), e.column()),
+        reason: e.to_string(),
+    })?;
+    let (record, base) = find_record(&root)?;
+    let structure_at = format!("{base}/energyratestructure");
+    let structure = record
+        .get("energyratestructure")
+        .and_then(Value::as_array)
+        .ok_or_else(|| ImportError::structure(structure_at.clone(), "is not an array"))?;
+    if structure.is_empty() {
+        return Err(ImportError::structure(structure_at, "has no periods"));
+    }
+    let mut prices = vec![];
+    let mut rounded = 0;
+    for (p, tiers) in structure.iter().enumerate() {
+        let at = format!("{structure_at}/{p}");
+        let tiers = tiers
+            .as_array()
+            .ok_or_else(|| ImportError::structure(at.clone(), "is not an array of tiers"))?;
+        if tiers.len() > 1 {
+            let limits: Vec<String> = tiers
+                .iter()
+                .enumerate()
+                .map(|(t, tier)| match tier.get("max") {
+                    Some(m) => format!(
+                        "tier {t} up to {m} {}",
+                        tier.get("unit").and_then(Value::as_str).unwrap_or("kWh")
+                    ),
+                    None => format!("tier {t} unlimited"),
+                })
+                .collect();
+            return Err(ImportError::Tiered {
+                at,
+                period: p,
+                tiers: tiers.len(),
+                limits: limits.join(", "),
+            });
+        }
+        let [tier] = tiers.as_slice() else {
+            return Err(ImportError::structure(at, "has no tier"));
+        };
+        let tier_at = format!("{at}/0");
+        if let Some(unit) = tier.get("unit") {
+            if unit.as_str() != Some("kWh") {
+                return Err(ImportError::BadValue {
+                    at: tier_at,
+                    field: "unit".into(),
+                    reason: format!("{unit} is not \"kWh\""),
+                });
+            }
+        }
+        let rate = tier
+            .get("rate")
+            .ok_or_else(|| ImportError::structure(tier_at.clone(), "tier has no 'rate'"))?;
+        let mut price = number(rate, &tier_at, "rate")?;
+        if let Some(adj) = tier.get("adj") {
+            let adj = number(adj, &tier_at, "adj")?;
+            price = price
+                .checked_add(&adj)
+                .ok_or_else(|| ImportError::BadValue {
+                    at: tier_at.clone(),
+                    field: "rate + adj".into(),
+                    reason: "out of range".into(),
+                })?;
+        }
+        let c = to_micro(&price, PER_KWH_SHIFT, &tier_at, "rate + adj")?;
+        rounded += usize::from(c.rounded);
+        prices.push(c.micro_per_kwh);
+    }
+    let weekday = schedule(record, &base, "energyweekdayschedule", prices.len())?;
+    let weekend = schedule(record, &base, "energyweekendschedule", prices.len())?;
+    let text = |k: &str| record.get(k).and_then(Value::as_str).map(str::to_owned);
+    Ok(UrdbRate {
+        label: text("label"),
+        name: text("name"),
+        utility: text("utility"),
+        period_prices: prices,
+        weekday,
+        weekend,
+        timezone: text("timezone"),
+        rounded,
+    })
+}
+
+impl UrdbRate {
+    /// The time zone to use: `given`, else the record's own; an IANA name.
+    pub fn zone(&self, given: Option<&str>) -> Result<Tz, ImportError> {
+        let name = given.or(self.timezone.as_deref()).ok_or_else(|| {
+            ImportError::structure(
+                "the record",
+                "has no time zone: pass one (an IANA name such as America/Los_Angeles)",
+            )
+        })?;
+        name.parse::<Tz>().map_err(|_| ImportError::BadValue {
+            at: "time zone".into(),
+            field: "name".into(),
+            reason: format!(
+                "'{}' is not an IANA time zone",
+                crate::decimal::truncate(name)
+            ),
+        })
+    }
+
+    /// The price of every slot of `frame`, mapping each slot's UTC start to local time in `tz`.
+    pub fn prices_for_frame(&self, frame: &Frame, tz: Tz) -> Result<Vec<i64>, ImportError> {
+        frame.validate()?;
+        let mut out = Vec::with_capacity(frame.slots as usize);
+        for i in 0..frame.slots {
+            let s = frame.slot_start(i);
+            let local = |t: i64| {
+                Utc.timestamp_opt(t, 0)
+                    .single()
+                    .map(|u| u.with_timezone(&tz))
+                    .ok_or_else(|| {
+                        ImportError::structure("frame", format!("no local time for {}", ts(t)))
+                    })
+            };
+            let (a, b) = (local(s)?, local(s + frame.slot_seconds() - 1)?);
+            if (a.date_naive(), a.hour()) != (b.date_naive(), b.hour()) {
+                return Err(ImportError::Resolution {
+                    at: format!("slot starting {}", ts(s)),
+                    reason: format!("the slot spans two local hours in {tz}; use shorter slots"),
+                });
+            }
+            let weekend = matches!(a.weekday(), Weekday::Sat | Weekday::Sun);
+            let table = if weekend {
+                &self.weekend
+            } else {
+                &self.weekday
+            };
+            let period = table[a.month0() as usize][a.hour() as usize];
+            out.push(self.period_prices[period]);
+        }
+        Ok(out)
+    }
+}

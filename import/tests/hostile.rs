@@ -1,0 +1,124 @@
+//! No input panics an importer: every truncation point and many deterministic random byte
+//! changes of small real files go through each parser (and the frame fitting), which must
+//! return `Ok` or a typed error. The honest file is checked to parse first.
+
+use std::path::Path;
+
+use zkmeter_circuits::protocol::{Frame, UtcTime};
+use zkmeter_circuits::CircuitSize;
+use zkmeter_import::readings::csv::parse_readings_csv;
+use zkmeter_import::readings::green_button::parse_green_button;
+use zkmeter_import::tariffs::agile::parse_agile;
+use zkmeter_import::tariffs::entsoe::parse_entsoe;
+use zkmeter_import::tariffs::prices_for_frame;
+use zkmeter_import::tariffs::urdb::parse_urdb;
+use zkmeter_import::{fit_to_frame, Fill};
+
+fn read(rel: &str) -> Vec<u8> {
+    std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(rel),
+    )
+    .unwrap()
+}
+
+/// xorshift64*: a deterministic stream of pseudo-random numbers.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+}
+
+/// Truncations at `steps` points and `flips` random single-byte changes (bytes chosen to
+/// matter: digits, '<', '>', '"', ',', '-', 0xFF), each handed to `check`.
+fn mutate(honest: &[u8], steps: usize, flips: usize, check: &dyn Fn(&[u8])) {
+    check(honest);
+    for i in 0..steps {
+        check(&honest[..honest.len() * i / steps]);
+    }
+    let alphabet = b"0123456789<>\",-./:e\xff \n";
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    for _ in 0..flips {
+        let mut v = honest.to_vec();
+        let at = (rng.next() % v.len() as u64) as usize;
+        v[at] = alphabet[(rng.next() % alphabet.len() as u64) as usize];
+        check(&v);
+    }
+}
+
+fn frame(start: &str, minutes: u16, slots: u32) -> Frame {
+    let size = CircuitSize::smallest_fitting(slots as usize).unwrap();
+    Frame::new(UtcTime::parse(start).unwrap(), minutes, slots, size).unwrap()
+}
+
+#[test]
+fn green_button_never_panics() {
+    let honest = read("gb-gba-sample-hourly-daily/electric_containerized_abridged.xml");
+    assert!(parse_green_button(&honest).is_ok());
+    let f = frame("2011-01-01T08:00:00Z", 60, 16);
+    mutate(&honest, 300, 1500, &|b| {
+        if let Ok(gb) = parse_green_button(b) {
+            let _ = fit_to_frame(&gb.intervals, &f, Fill::Zero);
+            let _ = fit_to_frame(&gb.intervals, &f, Fill::Reject);
+        }
+    });
+}
+
+#[test]
+fn entsoe_never_panics() {
+    let honest = read("entsoe-dayahead-xml/BE_60M.xml");
+    assert!(parse_entsoe(&honest).is_ok());
+    let f = frame("2024-10-07T22:00:00Z", 15, 96);
+    mutate(&honest, 300, 1500, &|b| {
+        if let Ok(e) = parse_entsoe(b) {
+            let _ = prices_for_frame(&e.prices, &f);
+        }
+    });
+}
+
+#[test]
+fn urdb_never_panics() {
+    let honest = read("urdb-rates/REopt_API__Run6c15335f__SCE_TOU-8_OptionB_2016__urdb.json");
+    assert!(parse_urdb(&honest).is_ok());
+    let f = frame("2016-03-13T08:00:00Z", 15, 92);
+    mutate(&honest, 300, 1500, &|b| {
+        if let Ok(r) = parse_urdb(b) {
+            if let Ok(tz) = r.zone(Some("America/Los_Angeles")) {
+                let _ = r.prices_for_frame(&f, tz);
+            }
+        }
+    });
+}
+
+#[test]
+fn csv_importers_never_panic() {
+    let agile = read("agile-prices-energy-stats-A/csv_agile_A_Eastern_England__2020_excerpt.csv");
+    let head = &agile[..agile
+        .iter()
+        .enumerate()
+        .filter(|(_, &b)| b == b'\n')
+        .nth(49)
+        .unwrap()
+        .0
+        + 1];
+    assert!(parse_agile(head).is_ok());
+    let f = frame("2020-01-01T00:00:00Z", 30, 48);
+    mutate(head, 300, 1500, &|b| {
+        if let Ok(a) = parse_agile(b) {
+            let _ = prices_for_frame(&a.prices, &f);
+        }
+    });
+    let readings = b"\xef\xbb\xbftimestamp,value,unit\n2026-01-01T00:00:00Z,\"1,234.5\",kWh\n2026-01-01T01:00:00Z,7,Wh\n";
+    let f = frame("2026-01-01T00:00:00Z", 60, 2);
+    assert!(parse_readings_csv(readings, &f).is_ok());
+    mutate(readings, 90, 3000, &|b| {
+        if let Ok(iv) = parse_readings_csv(b, &f) {
+            let _ = fit_to_frame(&iv, &f, Fill::Zero);
+        }
+    });
+}

@@ -1,0 +1,634 @@
+//! Every third-party data file in `tests/fixtures/` (byte-exact copies of `/work/shared/data`,
+//! each folder with its PROVENANCE.txt) imported, with figures computed independently of the
+//! importer. How each figure was computed is written above it:
+//!
+//! * Green Button: `python3 gb.py FILE [LO HI]` where gb.py is
+//!   `re.findall(r'<IntervalReading>.*?<start>(\d+)</start>.*?<value>(\d+)</value>', text, re.S)`
+//!   then count / sum / first / last (window: starts in `[LO, HI)`, sorted).
+//! * Agile: `wc -l`, `awk -F, '$5<0' FILE | wc -l`, and Python `decimal.Decimal(field5) * 10000`
+//!   summed over the window (every price has at most 4 decimals, so this is exact).
+//! * ENTSO-E: `grep -o '<position>..\|<price.amount>..' | paste - - | awk '{s+=$2*1000}'`.
+//! * URDB: the schedules and rates read off the JSON with `python3 -c 'json.load(...)'`.
+//!
+//! Frames are sized with `CircuitSize::smallest_fitting`, never a hard-coded capacity.
+
+use std::path::{Path, PathBuf};
+
+use zkmeter_circuits::protocol::{Frame, UtcTime};
+use zkmeter_circuits::CircuitSize;
+use zkmeter_import::readings::green_button::{parse_green_button, read_green_button};
+use zkmeter_import::tariffs::agile::read_agile;
+use zkmeter_import::tariffs::entsoe::{parse_entsoe, read_entsoe};
+use zkmeter_import::tariffs::prices_for_frame;
+use zkmeter_import::tariffs::urdb::{parse_urdb, read_urdb};
+use zkmeter_import::{fit_to_frame, Fill, ImportError};
+
+fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(rel)
+}
+
+fn frame(start: &str, minutes: u16, slots: u32) -> Frame {
+    let size = CircuitSize::smallest_fitting(slots as usize).expect("fits some size");
+    Frame::new(UtcTime::parse(start).unwrap(), minutes, slots, size).unwrap()
+}
+
+fn sum(v: &[u32]) -> u64 {
+    v.iter().map(|&x| u64::from(x)).sum()
+}
+
+// ------------------------------------------------------------------------------ Green Button
+
+const OPENESPI: &str = "gb-openespi-15min/test_usage_data.xml";
+const OPENESPI_2013: &str = "gb-openespi-15min/15minLP_15Days.xml";
+const UTILITYAPI: &str = "gb-utilityapi-hourly-reverse/intervals_APUC000000_electric.xml";
+const DESERT: &str =
+    "gb-gba-sample-hourly-daily/Desert_Single_Family_Jan_1_2011_to_Jan_1_2012_RetailCustomer_7.xml";
+const COASTAL: &str =
+    "gb-gba-sample-hourly-daily/Coastal_Multi_Family_Jan_1_2011_to_Jan_1_2012_RetailCustomer_5.xml";
+const NINE_DAYS: &str = "gb-gba-sample-hourly-daily/TestGBDataHourlyNineDaysBinnedDaily.xml";
+const YEAR_DAILY: &str = "gb-gba-sample-hourly-daily/TestGBDataOneYearDailyBinnedMonthly.xml";
+const ABRIDGED: &str = "gb-gba-sample-hourly-daily/electric_containerized_abridged.xml";
+
+#[test]
+fn openespi_15min_whole_file_and_its_92_slot_dst_day() {
+    for (file, total, first, last) in [
+        (OPENESPI, 1_391_666, 282, 940),
+        (OPENESPI_2013, 1_397_734, 324, 967),
+    ] {
+        let gb = read_green_button(&fixture(file)).unwrap();
+        // gb.py: 1340 readings in 14 blocks.
+        assert_eq!(gb.intervals.len(), 1340, "{file}");
+        assert_eq!(gb.blocks, 14, "{file}");
+        // 2012-03-01T05:00Z .. 2012-03-15T04:00Z is 1340 quarter-hours (the DST day has 92).
+        let f = frame("2012-03-01T05:00:00Z", 15, 1340);
+        let r = fit_to_frame(&gb.intervals, &f, Fill::Reject).unwrap();
+        assert_eq!(sum(&r.readings), total, "{file}");
+        assert_eq!((r.readings[0], r.readings[1339]), (first, last), "{file}");
+        assert!(r.filled.is_empty());
+    }
+    // The US Eastern spring-forward day: local midnight 2012-03-11 = 05:00Z, next local
+    // midnight 04:00Z: 23 hours = 92 quarter-hours. gb.py window: 92 readings, 109403 Wh,
+    // first 327, last 899.
+    let gb = read_green_button(&fixture(OPENESPI)).unwrap();
+    let day = frame("2012-03-11T05:00:00Z", 15, 92);
+    let r = fit_to_frame(&gb.intervals, &day, Fill::Reject).unwrap();
+    assert_eq!(r.readings.len(), 92);
+    assert_eq!(sum(&r.readings), 109_403);
+    assert_eq!((r.readings[0], r.readings[91]), (327, 899));
+    // The same 15-minute readings summed exactly into hourly slots.
+    let hourly = frame("2012-03-11T05:00:00Z", 60, 23);
+    let h = fit_to_frame(&gb.intervals, &hourly, Fill::Reject).unwrap();
+    assert_eq!(sum(&h.readings), 109_403);
+    assert_eq!(h.readings[0], r.readings[..4].iter().sum::<u32>());
+}
+
+#[test]
+fn utilityapi_newest_first_with_timezone_children() {
+    let gb = read_green_button(&fixture(UTILITYAPI)).unwrap();
+    // gb.py: 300 readings, 248530 Wh, file order newest first: (1678165200, 320) .. (1677088800, 520).
+    assert_eq!(gb.intervals.len(), 300);
+    assert_eq!(gb.intervals[0].start, 1_678_165_200);
+    // Two ReadingTypes (Wh and therm): the block is matched through its MeterReading link.
+    let f = frame("2023-02-22T18:00:00Z", 60, 300);
+    assert_eq!(f.start.unix(), 1_677_088_800);
+    let r = fit_to_frame(&gb.intervals, &f, Fill::Reject).unwrap();
+    assert_eq!(sum(&r.readings), 248_530);
+    assert_eq!((r.readings[0], r.readings[299]), (520, 320));
+}
+
+#[test]
+fn gba_year_profiles_select_a_month() {
+    for (file, total, first, last, feb) in [
+        (DESERT, 12_397_107, 1696, 1584, 907_890),
+        (COASTAL, 4_425_305, 450, 482, 0),
+    ] {
+        let gb = read_green_button(&fixture(file)).unwrap();
+        // gb.py: 8760 hourly readings in 12 blocks.
+        assert_eq!(gb.intervals.len(), 8760, "{file}");
+        assert_eq!(gb.blocks, 12, "{file}");
+        let total_wh: u64 = gb.intervals.iter().map(|i| i.wh).sum();
+        assert_eq!(total_wh, total, "{file}");
+        // First and last reading of the year, 2011-01-01T08:00Z and 2012-01-01T07:00Z.
+        let f0 = frame("2011-01-01T08:00:00Z", 60, 1);
+        assert_eq!(
+            fit_to_frame(&gb.intervals, &f0, Fill::Reject)
+                .unwrap()
+                .readings,
+            vec![first]
+        );
+        let f1 = frame("2012-01-01T07:00:00Z", 60, 1);
+        assert_eq!(
+            fit_to_frame(&gb.intervals, &f1, Fill::Reject)
+                .unwrap()
+                .readings,
+            vec![last]
+        );
+        // February 2011 (UTC): 28 days x 24 = 672 hourly slots.
+        let size = CircuitSize::smallest_fitting(672).unwrap();
+        let feb_frame =
+            Frame::natural(UtcTime::parse("2011-02-01T00:00:00Z").unwrap(), 60, size).unwrap();
+        assert_eq!(feb_frame.slots, 672);
+        let r = fit_to_frame(&gb.intervals, &feb_frame, Fill::Reject).unwrap();
+        if feb > 0 {
+            // gb.py window [1296518400, 1298937600): 672 readings, 907890 Wh, first 1148, last 1141.
+            assert_eq!(sum(&r.readings), feb);
+            assert_eq!((r.readings[0], r.readings[671]), (1148, 1141));
+        }
+    }
+}
+
+#[test]
+fn gba_nine_days_hourly_and_the_abridged_file_with_a_gap() {
+    let gb = read_green_button(&fixture(NINE_DAYS)).unwrap();
+    // gb.py: 216 readings, 199563 Wh, first (1388552400, 273), last (1389326400, 273).
+    let f = frame("2014-01-01T05:00:00Z", 60, 216);
+    let r = fit_to_frame(&gb.intervals, &f, Fill::Reject).unwrap();
+    assert_eq!(
+        (sum(&r.readings), r.readings[0], r.readings[215]),
+        (199_563, 273, 273)
+    );
+
+    // Abridged: gb.py: 8 readings, 4086 Wh, starts 1293868800 .. 1293922800 in two blocks of 4
+    // with a gap between (16 hours spanned).
+    let gb = read_green_button(&fixture(ABRIDGED)).unwrap();
+    assert_eq!((gb.intervals.len(), gb.blocks), (8, 2));
+    let f = frame("2011-01-01T08:00:00Z", 60, 16);
+    let e = fit_to_frame(&gb.intervals, &f, Fill::Reject).unwrap_err();
+    assert!(
+        matches!(&e, ImportError::Missing { timestamp, .. } if timestamp == "2011-01-01T12:00:00Z"),
+        "{e}"
+    );
+    let r = fit_to_frame(&gb.intervals, &f, Fill::Zero).unwrap();
+    assert_eq!(sum(&r.readings), 4086);
+    assert_eq!(r.filled.len(), 8);
+    assert_eq!(
+        Fill::Zero.record_name(r.filled.len()).as_deref(),
+        Some("zero-8-slots")
+    );
+}
+
+#[test]
+fn daily_readings_are_refused_on_any_slot_frame() {
+    let gb = read_green_button(&fixture(YEAR_DAILY)).unwrap();
+    // gb.py: 444 readings, 9917817 Wh.
+    assert_eq!(gb.intervals.len(), 444);
+    assert_eq!(gb.intervals.iter().map(|i| i.wh).sum::<u64>(), 9_917_817);
+    let f = frame("2013-01-01T05:00:00Z", 60, 24);
+    let e = fit_to_frame(&gb.intervals, &f, Fill::Reject).unwrap_err();
+    assert!(
+        matches!(&e, ImportError::Resolution { reason, .. } if reason.contains("86400-second")),
+        "{e}"
+    );
+}
+
+#[test]
+fn malformed_green_button_is_refused_with_the_place() {
+    let honest = std::fs::read_to_string(fixture(ABRIDGED)).unwrap();
+    assert!(parse_green_button(honest.as_bytes()).is_ok());
+    // Truncated in the middle of a block.
+    let cut = &honest[..honest.find("</IntervalBlock>").unwrap()];
+    let e = parse_green_button(cut.as_bytes()).unwrap_err();
+    assert!(
+        matches!(&e, ImportError::Malformed { reason, .. } if reason.contains("truncated")),
+        "{e}"
+    );
+    // Wrong namespace on the ESPI elements.
+    let wrong = honest.replace("http://naesb.org/espi", "http://example.com/not-espi");
+    let e = parse_green_button(wrong.as_bytes()).unwrap_err();
+    assert!(
+        matches!(&e, ImportError::Structure { at, what } if at.starts_with("line ") && what.contains("not-espi")),
+        "{e}"
+    );
+    // A non-numeric value names its line.
+    let first_value = honest.find("<value>").unwrap();
+    let line = honest[..first_value].matches('\n').count() + 1;
+    let bad = format!(
+        "{}<value>12x{}",
+        &honest[..first_value],
+        &honest[first_value + "<value>".len()..]
+    );
+    let e = parse_green_button(bad.as_bytes()).unwrap_err();
+    let ImportError::BadValue { at, field, .. } = &e else {
+        panic!("{e}")
+    };
+    assert_eq!(field, "<value>");
+    // The reading's line is where its <IntervalReading> opens, a few lines above its value.
+    let reading_line: usize = at.trim_start_matches("line ").parse().unwrap();
+    assert!(
+        reading_line < line && line - reading_line <= 6,
+        "{at} vs value on line {line}"
+    );
+    // Mismatched tags.
+    let e = parse_green_button(honest.replacen("</value>", "</valu>", 1).as_bytes()).unwrap_err();
+    assert!(matches!(&e, ImportError::Malformed { .. }), "{e}");
+    // A kWh ReadingType (10^3) scales exactly; 10^-1 and 10^-3 leave fractions of a Wh.
+    let p10 = |p: &str| {
+        honest.replacen(
+            "<powerOfTenMultiplier>0<",
+            &format!("<powerOfTenMultiplier>{p}<"),
+            1,
+        )
+    };
+    let kwh = parse_green_button(p10("3").as_bytes()).unwrap();
+    assert_eq!(kwh.intervals[0].wh, 450_000);
+    // x 10^-1: 450 -> 45 Wh is whole, but the file's 418 is not: refused at its reading.
+    let e = parse_green_button(p10("-1").as_bytes()).unwrap_err();
+    assert!(
+        matches!(&e, ImportError::BadValue { reason, .. } if reason == "418 x 10^-1 is not a whole number of Wh"),
+        "{e}"
+    );
+    let e = parse_green_button(p10("-3").as_bytes()).unwrap_err();
+    assert!(
+        matches!(&e, ImportError::BadValue { reason, .. } if reason.contains("not a whole number of Wh")),
+        "{e}"
+    );
+}
+
+// ------------------------------------------------------------------------------ Agile
+
+const AGILE: &str = "agile-prices-energy-stats-A/csv_agile_A_Eastern_England__2020_excerpt.csv";
+
+#[test]
+fn agile_2020_whole_year_figures() {
+    let a = read_agile(&fixture(AGILE)).unwrap();
+    // wc -l: 17568 rows; awk '$5<0': 219 negative; Decimal sum x 10^4: 1662307500,
+    // min -107835 (-10.7835 p), max 349965 (34.9965 p); first 9.4815, last 13.3875.
+    assert_eq!(a.prices.len(), 17_568);
+    assert_eq!(a.rounded, 0);
+    let v: Vec<i64> = a.prices.iter().map(|p| p.micro_per_kwh).collect();
+    assert_eq!(v.iter().filter(|&&p| p < 0).count(), 219);
+    assert_eq!(v.iter().sum::<i64>(), 1_662_307_500);
+    assert_eq!(*v.iter().min().unwrap(), -107_835);
+    assert_eq!(*v.iter().max().unwrap(), 349_965);
+    assert_eq!((v[0], v[17_567]), (94_815, 133_875));
+}
+
+#[test]
+fn agile_month_leap_february_and_both_uk_clock_change_days() {
+    let a = read_agile(&fixture(AGILE)).unwrap();
+    let month = |start: &str, slots: u32| frame(start, 30, slots);
+    // (frame, slots, sum, first, last, negatives) from the Python window sums.
+    let cases = [
+        (
+            month("2020-03-01T00:00:00Z", 31 * 48),
+            128_802_870,
+            23_100,
+            49_350,
+            5,
+        ),
+        (
+            month("2020-02-01T00:00:00Z", 29 * 48),
+            118_833_855,
+            17_640,
+            23_100,
+            9,
+        ),
+        // UK local day 29 March 2020: 00:00Z .. 23:00Z = 23 h = 46 half-hours.
+        (
+            month("2020-03-29T00:00:00Z", 46),
+            2_644_215,
+            16_590,
+            39_690,
+            5,
+        ),
+        // UK local day 25 October 2020: 24 Oct 23:00Z .. 26 Oct 00:00Z = 25 h = 50 half-hours.
+        (month("2020-10-24T23:00:00Z", 50), 3_803_520, 0, 44_100, 12),
+    ];
+    for (f, total, first, last, negative) in cases {
+        let p = prices_for_frame(&a.prices, &f).unwrap();
+        assert_eq!(p.len(), f.slots as usize);
+        assert_eq!(p.iter().sum::<i64>(), total, "{f}");
+        assert_eq!((p[0], p[p.len() - 1]), (first, last), "{f}");
+        assert_eq!(p.iter().filter(|&&x| x < 0).count(), negative, "{f}");
+    }
+    // The 25-hour day at 15 minutes: 100 quarter-hours, each half-hour price repeated twice.
+    let quarter = frame("2020-10-24T23:00:00Z", 15, 100);
+    let p = prices_for_frame(&a.prices, &quarter).unwrap();
+    assert_eq!(p.len(), 100);
+    assert_eq!(p.iter().sum::<i64>(), 2 * 3_803_520);
+    // Half-hourly prices cannot price an hourly slot.
+    let e = prices_for_frame(&a.prices, &frame("2020-03-01T00:00:00Z", 60, 24)).unwrap_err();
+    assert!(matches!(&e, ImportError::Resolution { .. }), "{e}");
+    // Outside 2020 there is no price.
+    let e = prices_for_frame(&a.prices, &frame("2020-12-31T23:30:00Z", 30, 2)).unwrap_err();
+    assert!(
+        matches!(&e, ImportError::Missing { timestamp, .. } if timestamp == "2021-01-01T00:00:00Z"),
+        "{e}"
+    );
+}
+
+#[test]
+fn malformed_agile_rows_name_their_line() {
+    let text = std::fs::read_to_string(fixture(AGILE)).unwrap();
+    let head: String = text.lines().take(4).map(|l| format!("{l}\n")).collect();
+    assert!(zkmeter_import::tariffs::agile::parse_agile(head.as_bytes()).is_ok());
+    let bad = head.replacen("9.9645", "9.96x", 1);
+    let e = zkmeter_import::tariffs::agile::parse_agile(bad.as_bytes()).unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("line 2: price (p/kWh) is invalid"),
+        "{e}"
+    );
+    let bad = head.replacen("2020-01-01T01:00:00Z", "2020-01-01 01:00", 1);
+    let e = zkmeter_import::tariffs::agile::parse_agile(bad.as_bytes()).unwrap_err();
+    assert!(e.to_string().starts_with("line 3: timestamp"), "{e}");
+}
+
+// ------------------------------------------------------------------------------ ENTSO-E
+
+const ENTSOE: &str = "entsoe-dayahead-xml/BE_60M.xml";
+
+#[test]
+fn entsoe_belgium_day_ahead_hourly_and_repeated_on_quarter_hours() {
+    let e = read_entsoe(&fixture(ENTSOE)).unwrap();
+    // grep/paste/awk: 24 points, sum x 1000 = 1691960, first 64.98, last 50, min 47.05, max 115.47.
+    assert_eq!(e.currency, "EUR");
+    assert_eq!((e.points, e.prices.len()), (24, 24));
+    let f = frame("2024-10-07T22:00:00Z", 60, 24);
+    let p = prices_for_frame(&e.prices, &f).unwrap();
+    assert_eq!(p.iter().sum::<i64>(), 1_691_960);
+    assert_eq!((p[0], p[23]), (64_980, 50_000));
+    assert_eq!(
+        (*p.iter().min().unwrap(), *p.iter().max().unwrap()),
+        (47_050, 115_470)
+    );
+    let q = prices_for_frame(&e.prices, &frame("2024-10-07T22:00:00Z", 15, 96)).unwrap();
+    assert_eq!(q.iter().sum::<i64>(), 4 * 1_691_960);
+    assert_eq!(&q[..5], &[64_980, 64_980, 64_980, 64_980, 57_860]);
+}
+
+#[test]
+fn entsoe_a03_gaps_repeat_and_malformed_documents_are_refused() {
+    let honest = std::fs::read_to_string(fixture(ENTSOE)).unwrap();
+    assert!(parse_entsoe(honest.as_bytes()).is_ok());
+    // Remove position 3 (53.73): A03 repeats position 2's 57.86 there.
+    let start = honest.find("<position>3</position>").unwrap();
+    let open = honest[..start].rfind("<Point>").unwrap();
+    let close = start + honest[start..].find("</Point>").unwrap() + "</Point>".len();
+    let gap = format!("{}{}", &honest[..open], &honest[close..]);
+    let e = parse_entsoe(gap.as_bytes()).unwrap();
+    assert_eq!(e.points, 23);
+    assert_eq!(e.prices[2].micro_per_kwh, 57_860);
+    assert_eq!(
+        e.prices.iter().map(|p| p.micro_per_kwh).sum::<i64>(),
+        1_691_960 - 53_730 + 57_860
+    );
+    // As A01 the same gap is refused, naming the position.
+    let a01 = gap.replace("<curveType>A03</curveType>", "<curveType>A01</curveType>");
+    let err = parse_entsoe(a01.as_bytes()).unwrap_err();
+    assert!(
+        matches!(&err, ImportError::Missing { timestamp, .. } if timestamp.contains("position 3")),
+        "{err}"
+    );
+    // Wrong namespace, truncation, non-numeric price.
+    let wrong = honest.replace(
+        "urn:iec62325.351:tc57wg16:451-3:publicationdocument:7:3",
+        "urn:example:other",
+    );
+    let err = parse_entsoe(wrong.as_bytes()).unwrap_err();
+    assert!(
+        matches!(&err, ImportError::Structure { at, what } if at == "line 2" && what.contains("urn:example:other")),
+        "{err}"
+    );
+    let err = parse_entsoe(&honest.as_bytes()[..honest.len() / 2]).unwrap_err();
+    assert!(matches!(&err, ImportError::Malformed { .. }), "{err}");
+    let bad = honest.replacen(
+        "<price.amount>57.86</price.amount>",
+        "<price.amount>57,86</price.amount>",
+        1,
+    );
+    let err = parse_entsoe(bad.as_bytes()).unwrap_err();
+    assert!(
+        matches!(&err, ImportError::BadValue { field, at, .. } if field == "<price.amount>" && at.starts_with("line ")),
+        "{err}"
+    );
+}
+
+// ------------------------------------------------------------------------------ URDB
+
+const SCE_B: &str = "urdb-rates/REopt_API__Run6c15335f__SCE_TOU-8_OptionB_2016__urdb.json";
+const SCE_D: &str = "urdb-rates/erock25_v3__SCE_TOU-8_Option-D_Under-2-kV_2024.json";
+const GEORGIA: &str = "urdb-rates/REopt_API__Run02bd7144__GeorgiaPower_TOU-GSD-10__urdb.json";
+const NIPSCO: &str = "urdb-rates/REopt_API__Run5b75684a__NIPSCO_Rate724_tiered__urdb.json";
+
+#[test]
+fn urdb_sce_tou8_b_weekdays_across_the_spring_dst_change() {
+    let r = read_urdb(&fixture(SCE_B)).unwrap();
+    // Rates: 0.06713, 0.08756, 0.06202, 0.08609, 0.13943 $/kWh, no adj.
+    assert_eq!(
+        r.period_prices,
+        vec![67_130, 87_560, 62_020, 86_090, 139_430]
+    );
+    let tz = r.zone(Some("America/Los_Angeles")).unwrap();
+    // Winter weekday (March): p0 00-08, p1 08-21, p0 21-24 local.
+    // Monday 2016-03-07 (PST, UTC-8): local midnight 08:00Z; p1 from 16:00Z.
+    let pst = r
+        .prices_for_frame(&frame("2016-03-07T08:00:00Z", 60, 24), tz)
+        .unwrap();
+    let want: Vec<i64> = (0..24)
+        .map(|h| if (8..21).contains(&h) { 87_560 } else { 67_130 })
+        .collect();
+    assert_eq!(pst, want);
+    // Monday 2016-03-14 (PDT, UTC-7): local midnight 07:00Z; the same local hours, one UTC hour earlier.
+    let pdt = r
+        .prices_for_frame(&frame("2016-03-14T07:00:00Z", 60, 24), tz)
+        .unwrap();
+    assert_eq!(pdt, want);
+    // The DST day itself, Sunday 2016-03-13: 23 local hours, weekend winter = p0 throughout.
+    let dst = r
+        .prices_for_frame(&frame("2016-03-13T08:00:00Z", 15, 92), tz)
+        .unwrap();
+    assert_eq!(dst, vec![67_130; 92]);
+    // Summer weekday Friday 2016-07-01: 2 2 2 2 2 2 2 2 3 3 3 3 4 4 4 4 4 4 3 3 3 3 3 2.
+    let jul = r
+        .prices_for_frame(&frame("2016-07-01T07:00:00Z", 60, 24), tz)
+        .unwrap();
+    let sched = [
+        2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 4, 4, 3, 3, 3, 3, 3, 2,
+    ];
+    let want: Vec<i64> = sched.iter().map(|&p| r.period_prices[p]).collect();
+    assert_eq!(jul, want);
+    // No time zone in the record: one must be given.
+    assert!(matches!(r.zone(None), Err(ImportError::Structure { .. })));
+    assert!(matches!(
+        r.zone(Some("Mars/Olympus")),
+        Err(ImportError::BadValue { .. })
+    ));
+    // Kolkata (UTC+5:30) puts hourly UTC slots across local hours: refused.
+    let kolkata = r.zone(Some("Asia/Kolkata")).unwrap();
+    let e = r
+        .prices_for_frame(&frame("2016-07-01T00:00:00Z", 60, 2), kolkata)
+        .unwrap_err();
+    assert!(matches!(&e, ImportError::Resolution { .. }), "{e}");
+}
+
+#[test]
+fn urdb_api_response_and_rate_plus_adj() {
+    // SCE TOU-8 D inside {"items":[...]}: rate + adj 0.00114.
+    let d = read_urdb(&fixture(SCE_D)).unwrap();
+    assert_eq!(
+        d.period_prices,
+        vec![89_730, 123_310, 124_280, 113_430, 141_990, 151_860]
+    );
+    // Georgia Power: 0.122372+0.062351, 0.062514+0.047367, 0.023541+0.034706.
+    let g = read_urdb(&fixture(GEORGIA)).unwrap();
+    assert_eq!(g.period_prices, vec![184_723, 109_881, 58_247]);
+    // Summer weekday Monday 2019-07-01, New York (UTC-4): 2x12, 1 1, 0x5, 1 1, 2 2 2.
+    let tz = g.zone(Some("America/New_York")).unwrap();
+    let p = g
+        .prices_for_frame(&frame("2019-07-01T04:00:00Z", 60, 24), tz)
+        .unwrap();
+    let sched = [
+        2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 1, 1, 0, 0, 0, 0, 0, 1, 1, 2, 2, 2,
+    ];
+    assert_eq!(
+        p,
+        sched
+            .iter()
+            .map(|&i| g.period_prices[i])
+            .collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn urdb_tiers_missing_periods_and_missing_rates_are_refused_with_their_path() {
+    let e = read_urdb(&fixture(NIPSCO)).unwrap_err();
+    let ImportError::Tiered {
+        at,
+        period,
+        tiers,
+        limits,
+    } = &e
+    else {
+        panic!("{e}")
+    };
+    assert_eq!(
+        (at.as_str(), *period, *tiers),
+        ("/energyratestructure/0", 0, 4)
+    );
+    assert_eq!(limits, "tier 0 up to 30000 kWh, tier 1 up to 100000 kWh, tier 2 up to 1000000 kWh, tier 3 unlimited");
+
+    let honest = std::fs::read_to_string(fixture(SCE_B)).unwrap();
+    assert!(parse_urdb(honest.as_bytes()).is_ok());
+    let mut v: serde_json::Value = serde_json::from_str(&honest).unwrap();
+    // Schedule pointing at a missing period: keep only periods 0 and 1.
+    let mut short = v.clone();
+    short["energyratestructure"]
+        .as_array_mut()
+        .unwrap()
+        .truncate(2);
+    let e = parse_urdb(short.to_string().as_bytes()).unwrap_err();
+    assert!(
+        matches!(&e, ImportError::Structure { at, what } if at == "/energyweekdayschedule/5/0" && what.contains("period 2")),
+        "{e}"
+    );
+    // A tier without a rate.
+    v["energyratestructure"][3][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("rate");
+    let e = parse_urdb(v.to_string().as_bytes()).unwrap_err();
+    assert!(
+        matches!(&e, ImportError::Structure { at, what } if at == "/energyratestructure/3/0" && what.contains("no 'rate'")),
+        "{e}"
+    );
+    // Not JSON at all / truncated.
+    let e = parse_urdb(&honest.as_bytes()[..100]).unwrap_err();
+    assert!(
+        matches!(&e, ImportError::Malformed { at, .. } if at.starts_with("line ")),
+        "{e}"
+    );
+    // A non-numeric rate.
+    let e = parse_urdb(honest.replacen("0.06713", "\"cheap\"", 1).as_bytes()).unwrap_err();
+    assert!(
+        matches!(&e, ImportError::BadValue { field, .. } if field == "rate"),
+        "{e}"
+    );
+}
+
+#[test]
+fn desert_profile_local_dst_days_have_23_and_25_hourly_slots() {
+    let gb = read_green_button(&fixture(DESERT)).unwrap();
+    // US Pacific 2011: local 13 March = 08:00Z .. 14 March 07:00Z (23 h); local 6 November =
+    // 07:00Z .. 7 November 08:00Z (25 h). gb.py windows: 23 readings, 28307 Wh, first 928,
+    // last 1032; 25 readings, 25674 Wh, first 868, last 806.
+    for (start, slots, total, first, last) in [
+        ("2011-03-13T08:00:00Z", 23, 28_307, 928, 1032),
+        ("2011-11-06T07:00:00Z", 25, 25_674, 868, 806),
+    ] {
+        let f = frame(start, 60, slots);
+        let r = fit_to_frame(&gb.intervals, &f, Fill::Reject).unwrap();
+        assert_eq!(r.readings.len(), slots as usize);
+        assert_eq!(sum(&r.readings), total);
+        assert_eq!(
+            (r.readings[0], r.readings[slots as usize - 1]),
+            (first, last)
+        );
+    }
+}
+
+#[test]
+fn a_duplicated_or_overlapping_green_button_reading_is_refused_with_both_lines() {
+    let honest = std::fs::read_to_string(fixture(ABRIDGED)).unwrap();
+    let f = frame("2011-01-01T08:00:00Z", 60, 4);
+    let gb = parse_green_button(honest.as_bytes()).unwrap();
+    assert!(fit_to_frame(&gb.intervals, &f, Fill::Reject).is_ok());
+    // Copy the first reading (opened on line 94) to after the second (closed on line 106).
+    let lines: Vec<&str> = honest.lines().collect();
+    let first_reading = lines[93..100].join("\n");
+    assert!(first_reading.trim_start().starts_with("<IntervalReading>"));
+    assert!(first_reading.trim_end().ends_with("</IntervalReading>"));
+    let mut dup = lines[..107].to_vec();
+    dup.push(&first_reading);
+    dup.extend(&lines[107..]);
+    let gb = parse_green_button(dup.join("\n").as_bytes()).unwrap();
+    let e = fit_to_frame(&gb.intervals, &f, Fill::Reject).unwrap_err();
+    assert!(
+        matches!(&e, ImportError::Duplicate { at, timestamp, first }
+            if at == "line 108" && timestamp == "2011-01-01T08:00:00Z" && first == "line 94"),
+        "{e}"
+    );
+    // The copy as a half-hour reading at 08:30Z lies inside the 08:00Z hour: an overlap.
+    let shifted = first_reading
+        .replace("<start>1293868800</start>", "<start>1293870600</start>")
+        .replace("<duration>3600</duration>", "<duration>1800</duration>");
+    assert_ne!(shifted, first_reading);
+    let mut overlap = lines[..107].to_vec();
+    overlap.push(&shifted);
+    overlap.extend(&lines[107..]);
+    let gb = parse_green_button(overlap.join("\n").as_bytes()).unwrap();
+    let f30 = frame("2011-01-01T08:00:00Z", 60, 4);
+    let e = fit_to_frame(&gb.intervals, &f30, Fill::Reject).unwrap_err();
+    assert!(
+        matches!(
+            &e,
+            ImportError::Resolution { .. } | ImportError::Overlap { .. }
+        ),
+        "{e}"
+    );
+}
+
+#[test]
+fn entsoe_pt15m_variable_blocks_extend_the_last_price() {
+    let honest = std::fs::read_to_string(fixture(ENTSOE)).unwrap();
+    // The same 24 points read as PT15M: positions 1..24 are the first six hours' quarter-hours,
+    // positions 25..96 repeat position 24's 50 EUR/MWh (A03).
+    let pt15 = honest.replace(
+        "<resolution>PT60M</resolution>",
+        "<resolution>PT15M</resolution>",
+    );
+    let e = parse_entsoe(pt15.as_bytes()).unwrap();
+    assert_eq!(e.prices.len(), 96);
+    assert_eq!(e.prices[1].start - e.prices[0].start, 900);
+    let v: Vec<i64> = e.prices.iter().map(|p| p.micro_per_kwh).collect();
+    assert_eq!(v.iter().sum::<i64>(), 1_691_960 + 72 * 50_000);
+    // Prices at 15 minutes cannot price an hourly frame.
+    let err = prices_for_frame(&e.prices, &frame("2024-10-07T22:00:00Z", 60, 24)).unwrap_err();
+    assert!(matches!(&err, ImportError::Resolution { .. }), "{err}");
+    assert_eq!(
+        prices_for_frame(&e.prices, &frame("2024-10-07T22:00:00Z", 15, 96)).unwrap(),
+        v
+    );
+}
