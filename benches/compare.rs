@@ -134,15 +134,16 @@ impl Case {
     }
 }
 
-/// What the utility does per zkmeter bill before the proof: decode, statement, public inputs.
+/// What the utility does per zkmeter bill before the proof: decode, statement, and the
+/// instance columns (however many `PublicInputs::columns` has).
 fn zk_check(
     bytes: &[u8],
     meter_pub: &MeterPublicKey,
     tariff: &Tariff,
-) -> (Submission, [Vec<zkmeter_circuits::Fp>; 2]) {
+) -> (Submission, Vec<Vec<zkmeter_circuits::Fp>>) {
     let sub = Submission::from_bytes(bytes).expect("submission decodes");
     let public = check_statement(&sub, meter_pub, tariff).expect("statement accepted");
-    let columns = public.columns().expect("public inputs");
+    let columns = public.columns().expect("public inputs").to_vec();
     (sub, columns)
 }
 
@@ -248,7 +249,7 @@ fn verify_batch(
     let mut batch = BatchVerifier::new();
     for bytes in submissions {
         let (sub, columns) = zk_check(black_box(bytes), &case.meter_pub, &case.tariff);
-        batch.add_proof(vec![columns.to_vec()], sub.proof);
+        batch.add_proof(vec![columns], sub.proof);
     }
     batch.finalize(params, vk.inner())
 }

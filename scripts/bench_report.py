@@ -79,7 +79,7 @@ def machine():
     return facts
 
 
-RESULT_TIMES = []  # modification times of the criterion results used, to date the report
+RESULT_TIMES = []  # modification times of the bench results used, to date the report
 
 
 def criterion_median(group, function, param):
@@ -98,7 +98,7 @@ def results_dated():
         return "no criterion results found"
     day = lambda t: datetime.datetime.fromtimestamp(t, datetime.timezone.utc).strftime(  # noqa
         "%Y-%m-%d %H:%M UTC")
-    return f"criterion results written {day(min(RESULT_TIMES))} to {day(max(RESULT_TIMES))}"
+    return f"bench results written {day(min(RESULT_TIMES))} to {day(max(RESULT_TIMES))}"
 
 
 def slot_minutes(size):
@@ -400,6 +400,7 @@ def main():
         if not path.exists():
             continue
         c = json.loads(path.read_text())
+        RESULT_TIMES.append(path.stat().st_mtime)
         c["times"] = {
             f: criterion_median(f"compare-{size}", f, c["readings"])
             for f in ("baseline-meter", "baseline-plugin", "baseline-verify", "zkmeter-meter",
