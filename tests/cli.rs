@@ -455,6 +455,23 @@ fn circuit_info_without_keygen_lists_the_three_sizes() {
 }
 
 #[test]
+fn circuit_info_json_has_one_object_per_size() {
+    let run = zkmeter(["circuit-info", "--no-keygen", "--json"]);
+    assert_ok(&run);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let objects = json.as_array().unwrap();
+    assert_eq!(objects.len(), CircuitSize::ALL.len());
+    for (object, size) in objects.iter().zip(CircuitSize::ALL) {
+        assert_eq!(object["size"], size.name());
+        assert_eq!(object["slots"], size.capacity());
+        assert_eq!(object["k"], size.k());
+        assert_eq!(object["proof_bytes"], proof_len(size));
+        assert!(object["rows"].as_u64().unwrap() <= 1 << size.k());
+        assert!(object["keygen_s"].is_null(), "--no-keygen: no keygen time");
+    }
+}
+
+#[test]
 fn help_of_every_subcommand_exits_zero() {
     let commands: &[&[&str]] = &[
         &["--help"],

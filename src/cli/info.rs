@@ -1,4 +1,5 @@
-//! `zkmeter circuit-info`: circuit facts per size.
+//! `zkmeter circuit-info`: circuit facts per size, as a table or as JSON (`--json`, one object
+//! per size, for scripts/bench-report.sh).
 
 use clap::Args;
 use zkmeter_circuits::{proof::proof_len, shape, CircuitSize};
@@ -13,6 +14,9 @@ pub struct InfoArgs {
     /// Skip key generation (no parameters needed; no keygen timing).
     #[arg(long)]
     no_keygen: bool,
+    /// Print a JSON array (one object per size; `keygen_s` is null with --no-keygen).
+    #[arg(long)]
+    json: bool,
 }
 
 pub fn run(args: InfoArgs, store: &zkmeter_params::ParamStore) -> Result<(), CliError> {
@@ -20,21 +24,39 @@ pub fn run(args: InfoArgs, store: &zkmeter_params::ParamStore) -> Result<(), Cli
         Some(s) => vec![s],
         None => CircuitSize::ALL.to_vec(),
     };
-    println!(
-        "{:<12} {:>6} {:>3} {:>7} {:>6} {:>6} {:>5} {:>4} {:>6} {:>10}",
-        "size", "slots", "k", "rows", "advice", "fixed", "inst", "deg", "proof", "keygen"
-    );
+    if !args.json {
+        println!(
+            "{:<12} {:>6} {:>3} {:>7} {:>6} {:>6} {:>5} {:>4} {:>6} {:>10}",
+            "size", "slots", "k", "rows", "advice", "fixed", "inst", "deg", "proof", "keygen"
+        );
+    }
+    let mut objects = vec![];
     for size in sizes {
         let s = shape::measure(size);
         let keygen = if args.no_keygen {
-            "-".to_owned()
+            None
         } else {
             let params = load_params(store, size)?;
             let started = std::time::Instant::now();
             zkmeter_circuits::proof::ProvingKey::build(size, &params)
                 .map_err(|e| super::usage("key generation", e))?;
-            format!("{:.2} s", started.elapsed().as_secs_f64())
+            Some(started.elapsed().as_secs_f64())
         };
+        if args.json {
+            objects.push(serde_json::json!({
+                "size": size.name(),
+                "slots": size.capacity(),
+                "k": s.k,
+                "rows": s.rows,
+                "advice_columns": s.advice_columns,
+                "fixed_columns": s.fixed_columns,
+                "instance_columns": s.instance_columns,
+                "degree": s.degree,
+                "proof_bytes": proof_len(size),
+                "keygen_s": keygen,
+            }));
+            continue;
+        }
         println!(
             "{:<12} {:>6} {:>3} {:>7} {:>6} {:>6} {:>5} {:>4} {:>6} {:>10}",
             size.name(),
@@ -46,8 +68,12 @@ pub fn run(args: InfoArgs, store: &zkmeter_params::ParamStore) -> Result<(), Cli
             s.instance_columns,
             s.degree,
             proof_len(size),
-            keygen
+            keygen.map_or_else(|| "-".to_owned(), |t| format!("{t:.2} s"))
         );
+    }
+    if args.json {
+        let text = serde_json::to_string_pretty(&objects).map_err(|e| super::usage("JSON", e))?;
+        println!("{text}");
     }
     Ok(())
 }
