@@ -14,11 +14,14 @@
 //!    check over the chunk; bad proofs found by bisection ([`crate::batch`]).
 //! 4. **Commit, sequentially in file order, in one transaction per chunk**. For a file whose
 //!    checks passed, with key (meter id, period start):
-//!    - the key was already claimed by an earlier file of this run: `duplicate`;
+//!    - an earlier file of this run was accepted for the key: `duplicate`;
 //!    - the ledger has no bill for the key: recorded, `accepted`;
 //!    - the ledger's bill for the key came from the same bytes: `accepted` (idempotent re-run);
 //!    - otherwise: `duplicate` (a different submission, e.g. a fresh proof of the same
 //!      statement, was billed first).
+//!
+//!    An accepted file claims its key for the rest of the run (a SQLite temporary table), so a
+//!    byte copy later in the same batch is a `duplicate`, not a second accepted bill.
 //!
 //! Because each run processes every file in the same order and commits in that order, the first
 //! valid file by name wins, whatever the parallelism, and a run killed at any point and started
@@ -707,7 +710,7 @@ fn commit_one(
     }
     let meter = sub.meter_id.as_str();
     let start = sub.frame.start.unix();
-    if let Some(first) = tx.claim(meter, start, &row.file)? {
+    if let Some(first) = tx.claimed_by(meter, start)? {
         row.outcome = Outcome::Duplicate;
         row.reason = format!(
             "meter {meter} period {} is already claimed by {first} earlier in this batch",
@@ -738,8 +741,11 @@ fn commit_one(
                 "meter {meter} period {} is already billed by another submission (recorded from {})",
                 sub.frame.start, existing.file
             );
+            return Ok(row);
         }
     }
+    // Accepted: later files of this run for the same key are duplicates.
+    tx.claim(meter, start, &row.file)?;
     Ok(row)
 }
 

@@ -217,29 +217,29 @@ impl LedgerTx<'_> {
         get(self.tx, meter_id, period_start)
     }
 
-    /// Claims (meter, period) for `file` in this run ([`Ledger::begin_run`]); returns the file
-    /// that claimed it earlier in the run, if one did.
-    pub fn claim(
+    /// The file of this run that claimed (meter, period) earlier ([`Ledger::begin_run`]).
+    pub fn claimed_by(
         &self,
         meter_id: &str,
         period_start: i64,
-        file: &str,
     ) -> Result<Option<String>, LedgerError> {
-        let earlier: Option<String> = self
+        Ok(self
             .tx
             .prepare_cached(
                 "SELECT file FROM temp.claims WHERE meter_id = ?1 AND period_start = ?2",
             )?
             .query_row(params![meter_id, period_start], |r| r.get(0))
-            .optional()?;
-        if earlier.is_none() {
-            self.tx
-                .prepare_cached(
-                    "INSERT INTO temp.claims (meter_id, period_start, file) VALUES (?1, ?2, ?3)",
-                )?
-                .execute(params![meter_id, period_start, file])?;
-        }
-        Ok(earlier)
+            .optional()?)
+    }
+
+    /// Claims (meter, period) for `file` in this run: its bill was accepted from this file.
+    pub fn claim(&self, meter_id: &str, period_start: i64, file: &str) -> Result<(), LedgerError> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO temp.claims (meter_id, period_start, file) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![meter_id, period_start, file])?;
+        Ok(())
     }
 
     /// Records a bill; the caller has checked that the key is free.
