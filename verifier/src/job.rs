@@ -201,6 +201,8 @@ pub struct StageTimes {
     pub proofs_wall: AtomicU64,
     /// Wall time of ledger transactions.
     pub ledger_wall: AtomicU64,
+    /// Wall time of loading parameters and building verifying keys (once per size).
+    pub setup_wall: AtomicU64,
 }
 
 impl StageTimes {
@@ -218,6 +220,7 @@ impl StageTimes {
             ("instance columns (cpu)", s(&self.instances)),
             ("proof verification (wall)", s(&self.proofs_wall)),
             ("ledger (wall)", s(&self.ledger_wall)),
+            ("verifier setup (wall)", s(&self.setup_wall)),
         ]
     }
 }
@@ -615,9 +618,11 @@ pub fn run(
         for (size, indices) in sizes {
             if let std::collections::hash_map::Entry::Vacant(slot) = verifiers.entry(size) {
                 progress(Progress::LoadingVerifier(size));
+                let t = Instant::now();
                 let v =
                     load_verifier(size).map_err(|reason| JobError::Verifier { size, reason })?;
                 slot.insert(v);
+                StageTimes::add(&times.setup_wall, t);
             }
             let t = Instant::now();
             let verifier = &verifiers[&size];
