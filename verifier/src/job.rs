@@ -758,3 +758,84 @@ fn commit_one(
 pub fn rate(done: u64, elapsed: Duration) -> f64 {
     done as f64 / elapsed.as_secs_f64().max(1e-9)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zkmeter_circuits::protocol::UtcTime;
+
+    #[test]
+    fn the_walk_gives_byte_order_of_relative_paths_and_reports_links() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for f in [
+            "a-b.bin",
+            "a/x.bin",
+            "a/b/c.bin",
+            "B.bin",
+            "a.bin",
+            "z/y/x.bin",
+        ] {
+            let p = root.join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, b"x").unwrap();
+        }
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(root.join("a.bin"), root.join("link.bin")).unwrap();
+        let walked: Vec<InputFile> = Walk::new(root).unwrap().map(Result::unwrap).collect();
+        let names: Vec<&str> = walked.iter().map(|f| f.name.as_str()).collect();
+        let mut sorted = names.clone();
+        sorted.sort();
+        assert_eq!(names, sorted);
+        assert_eq!(names[..4], ["B.bin", "a-b.bin", "a.bin", "a/b/c.bin"]);
+        #[cfg(unix)]
+        assert!(walked.iter().any(|f| f.name == "link.bin" && !f.regular));
+        assert!(walked
+            .iter()
+            .filter(|f| f.name != "link.bin")
+            .all(|f| f.regular));
+    }
+
+    #[test]
+    fn a_missing_tariff_and_a_frame_mismatch_have_their_own_reasons() {
+        let start = UtcTime::parse("2026-01-01T00:00:00Z").unwrap();
+        let frame = Frame::new(start, 60, 24, CircuitSize::Day15Min).unwrap();
+        let tariff = Tariff::new("t-1", "GBP", frame, vec![1; 24]).unwrap();
+        let mut tariffs = Tariffs::default();
+        tariffs.insert(tariff.clone()).unwrap();
+        assert_eq!(tariffs.for_frame(&frame).unwrap().0, tariff);
+        assert!(tariffs
+            .insert(tariff)
+            .unwrap_err()
+            .contains("second tariff"));
+
+        let quarter = Frame::new(start, 15, 96, CircuitSize::Day15Min).unwrap();
+        assert!(tariffs
+            .for_frame(&quarter)
+            .unwrap_err()
+            .contains("frame mismatch"));
+        let next = Frame::new(
+            UtcTime::from_unix(start.unix() + 86_400).unwrap(),
+            60,
+            24,
+            CircuitSize::Day15Min,
+        )
+        .unwrap();
+        assert_eq!(
+            tariffs.for_frame(&next).unwrap_err(),
+            "no tariff for the period starting 2026-01-02T00:00:00Z"
+        );
+    }
+
+    #[test]
+    fn fault_points_parse() {
+        assert_eq!(Fault::parse("after-commit:3"), Some(Fault::AfterCommit(3)));
+        assert_eq!(Fault::parse("mid-commit"), Some(Fault::MidCommit(1)));
+        assert_eq!(
+            Fault::parse("before-report-rename"),
+            Some(Fault::BeforeReportRename)
+        );
+        assert_eq!(Fault::parse("after-commit:0"), None);
+        assert_eq!(Fault::parse("somewhere:1"), None);
+    }
+}
