@@ -398,37 +398,61 @@ fn a_job_aborted_at_any_named_point_resumes_to_the_same_ledger_and_report() {
     }
 }
 
+/// Starts the job (chunks of one file, one thread), waits until stderr shows `marker`, then
+/// kills it with SIGKILL.
+fn start_and_kill(job: &Job, args: &[&str], fault: Option<&str>, marker: &str) {
+    use std::io::{BufRead, BufReader};
+    let mut cmd = job.command(&corpus().join("submissions"), args);
+    if let Some(f) = fault {
+        cmd.env("ZKMETER_FAULT", f);
+    }
+    let mut child = cmd
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut seen = Vec::new();
+    for line in stderr.lines() {
+        let line = line.unwrap();
+        let hit = line.contains(marker);
+        seen.push(line);
+        if hit {
+            break;
+        }
+    }
+    child.kill().unwrap(); // SIGKILL
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), None, "not killed; stderr: {seen:?}");
+    assert!(
+        seen.iter().any(|l| l.contains(marker)),
+        "{marker} never seen: {seen:?}"
+    );
+}
+
 #[test]
 fn a_job_killed_with_sigkill_resumes_to_the_same_ledger_and_report() {
     let (report, ledger) = reference();
     let job = Job::new();
-    // Small chunks on one thread, so the job is mid-way for a while.
     let args = ["--chunk", "1", "--threads", "1"];
-    let mut child = job
-        .command(&corpus().join("submissions"), &args)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    // Wait until the job is writing its report (ledger open, files being processed).
-    let partial = job.path(".report.csv.partial");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !partial.exists() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    std::thread::sleep(Duration::from_millis(400));
-    child.kill().unwrap(); // SIGKILL
-    let status = child.wait().unwrap();
+    // Killed while building the verifier (rejected files committed, no bill yet), then killed
+    // mid-run after the 13th chunk (two bills recorded; paused there by the hook, killed by a
+    // real SIGKILL), then run to the end.
+    start_and_kill(&job, &args, None, "Building the verifying key");
+    start_and_kill(
+        &job,
+        &args,
+        Some("pause-after-commit:13"),
+        "paused after commit 13",
+    );
+    assert!(!job.path("report.csv").exists());
+    let recorded = job.ledger().len();
+    assert!(
+        recorded == 2 && recorded < ledger.len(),
+        "{recorded} bills recorded"
+    );
     let out = job.batch(&args);
     assert!(out.status.success(), "{}", show(&out));
-    assert_eq!(
-        &job.report(),
-        report,
-        "report differs after SIGKILL ({status:?})"
-    );
-    assert_eq!(
-        &job.ledger(),
-        ledger,
-        "ledger differs after SIGKILL ({status:?})"
-    );
+    assert_eq!(&job.report(), report, "report differs after SIGKILL");
+    assert_eq!(&job.ledger(), ledger, "ledger differs after SIGKILL");
 }

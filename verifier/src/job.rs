@@ -112,13 +112,17 @@ pub enum Fault {
     AfterCommit(u64),
     /// Abort after the report's temporary file is complete, before it is renamed into place.
     BeforeReportRename,
+    /// Right after the N-th chunk's transaction committed, say so on stderr and sleep for a
+    /// minute: a test then kills the process with a real SIGKILL at a known point.
+    PauseAfterCommit(u64),
 }
 
 impl Fault {
     /// The environment variable read by [`Fault::from_env`].
     pub const ENV: &'static str = "ZKMETER_FAULT";
 
-    /// Parses `before-commit:N`, `mid-commit:N`, `after-commit:N` or `before-report-rename`.
+    /// Parses `before-commit:N`, `mid-commit:N`, `after-commit:N`, `pause-after-commit:N` or
+    /// `before-report-rename`.
     pub fn parse(text: &str) -> Option<Fault> {
         let (point, n) = text.split_once(':').unwrap_or((text, "1"));
         let n: u64 = n.parse().ok().filter(|&n| n >= 1)?;
@@ -126,6 +130,7 @@ impl Fault {
             "before-commit" => Some(Fault::BeforeCommit(n)),
             "mid-commit" => Some(Fault::MidCommit(n)),
             "after-commit" => Some(Fault::AfterCommit(n)),
+            "pause-after-commit" => Some(Fault::PauseAfterCommit(n)),
             "before-report-rename" => Some(Fault::BeforeReportRename),
             _ => None,
         }
@@ -665,6 +670,10 @@ pub fn run(
         StageTimes::add(&times.ledger_wall, t);
         if config.fault == Some(Fault::AfterCommit(commits)) {
             die("after-commit");
+        }
+        if config.fault == Some(Fault::PauseAfterCommit(commits)) {
+            eprintln!("fault injection: paused after commit {commits}");
+            std::thread::sleep(Duration::from_secs(60));
         }
         for row in &rows {
             summary.add(row);
