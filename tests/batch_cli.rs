@@ -455,3 +455,40 @@ fn a_job_killed_with_sigkill_resumes_to_the_same_ledger_and_report() {
     assert_eq!(&job.report(), report, "report differs after SIGKILL");
     assert_eq!(&job.ledger(), ledger, "ledger differs after SIGKILL");
 }
+
+#[test]
+fn the_commands_take_the_documented_flags() {
+    let out = run(&["batch-verify", "--help"]);
+    assert!(out.status.success(), "{}", show(&out));
+    let help = String::from_utf8_lossy(&out.stdout);
+    for flag in [
+        "--in <DIR>",
+        "--meters <REGISTRY>",
+        "--tariffs <DIR>",
+        "--ledger <FILE>",
+        "--report <FILE>",
+        "--summary <FILE>",
+        "--threads <N>",
+        "--chunk <N>",
+    ] {
+        assert!(
+            help.contains(flag),
+            "batch-verify --help lacks {flag}:\n{help}"
+        );
+    }
+    let out = run(&["corpus", "--help"]);
+    let help = String::from_utf8_lossy(&out.stdout);
+    for flag in [
+        "--meters <N>",
+        "--size <NAME>",
+        "--out <DIR>",
+        "--duplicates",
+        "--tampered",
+        "--hostile",
+    ] {
+        assert!(help.contains(flag), "corpus --help lacks {flag}:\n{help}");
+    }
+    // A missing required flag is a usage error, not a run.
+    let out = run(&["batch-verify", "--in", "x"]);
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+}
