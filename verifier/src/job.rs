@@ -715,11 +715,18 @@ fn commit_one(
         proof,
         ..
     } = ready;
-    if let Some(Err(e)) = proof {
+    // Only a proof known to verify goes on; `None` (never verified) cannot happen, and would
+    // be a rejection, never an acceptance.
+    let refused = match proof {
+        Some(Ok(())) => None,
+        Some(Err(e)) => Some(e.to_string()),
+        None => Some("proof was not verified".to_owned()),
+    };
+    if let Some(reason) = refused {
         row.outcome = Outcome::Rejected;
         row.bill = None;
         row.energy_wh = None;
-        row.reason = e.to_string();
+        row.reason = reason;
         return Ok(row);
     }
     let meter = sub.meter_id.as_str();
