@@ -1,5 +1,7 @@
 //! Command-line interface: argument definitions and dispatch. One module per command group.
 
+mod batch;
+mod corpus;
 mod demo;
 mod info;
 mod inspect;
@@ -85,6 +87,15 @@ enum Command {
     /// Exit 0: accepted (prints bill and energy). Exit 1: rejected (one-line reason on
     /// stderr). Exit 2: usage or I/O error.
     Verify(verify::VerifyArgs),
+    /// Utility: verify every submission under a directory in batches, record each accepted
+    /// bill once in the ledger, write a CSV report and a JSON summary.
+    ///
+    /// Exit 0 when the job ran to the end (rejections are results, in the report); exit 2 with
+    /// the reason when it could not run (unreadable registry, ledger locked, ...).
+    BatchVerify(batch::BatchArgs),
+    /// Generate a corpus for batch-verify: DIR/meters (registry), DIR/tariffs/,
+    /// DIR/submissions/, optionally with duplicate, tampered, revoked and hostile files.
+    Corpus(corpus::CorpusArgs),
     /// Print a JSON view of any zkmeter file (period, tariff or submission).
     Inspect(inspect::InspectArgs),
     /// Circuit facts per size: k, rows used, columns, proof bytes, key generation time.
@@ -105,6 +116,8 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Tariff(c) => tariff::run(c),
         Command::Prove(a) => prove::run(a, &store),
         Command::Verify(a) => verify::run(a, &store),
+        Command::BatchVerify(a) => batch::run(a, &store),
+        Command::Corpus(a) => corpus::run(a, &store),
         Command::Inspect(a) => inspect::run(a),
         Command::CircuitInfo(a) => info::run(a, &store),
         Command::Demo(a) => demo::run(a, &store),

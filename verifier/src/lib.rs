@@ -13,8 +13,19 @@
 //!
 //! [`check_statement`] returns the public inputs, so a batch job can reuse steps 1-2 and
 //! verify many proofs at once.
+//!
+//! The utility's batch job lives beside it: [`registry`] (meter id -> key, revoked flag),
+//! [`ledger`] (SQLite, one bill per meter and period), [`batch`] (halo2 batch verification
+//! with bisection), [`report`] (CSV report, JSON summary, atomic writes) and [`job`] (the
+//! whole run, crash-safe and idempotent). See `docs/batch.md`.
 
 #![deny(missing_docs)]
+
+pub mod batch;
+pub mod job;
+pub mod ledger;
+pub mod registry;
+pub mod report;
 
 use halo2_proofs::{pasta::EqAffine, poly::commitment::Params};
 use thiserror::Error;

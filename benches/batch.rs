@@ -1,0 +1,135 @@
+//! Per-bill costs of the utility's batch job, stage by stage, and batch verification vs threads.
+//!
+//! `cargo bench --bench batch` (size `day-15min`; `ZKMETER_BENCH_SIZE=month-15min` for another,
+//! which proves its fixtures first: minutes). Groups, each with `Throughput::Elements` = bills:
+//!
+//! * `batch/decode`: envelope decoding and validation of one submission;
+//! * `batch/signature`: one ECDSA P-256 verification of the meter statement;
+//! * `batch/instances`: building the instance columns (statement and prices);
+//! * `batch/verify/threads=T`: one halo2 `BatchVerifier` check of 32 bills on T threads
+//!   (includes the instance commitments, which halo2 computes inside);
+//! * `batch/ledger`: recording 256 bills in one SQLite transaction (`synchronous=FULL`).
+//!
+//! The end-to-end job (walk, files, everything) is measured by `scripts/batch-throughput.sh`.
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
+use zkmeter_circuits::{
+    protocol::{Frame, MeterId, Submission, UtcTime, ZkFile},
+    CircuitSize,
+};
+use zkmeter_meter::{demo_tariff, record, synthetic_readings, verify_statement, MeterSigningKey};
+use zkmeter_prover::Plugin;
+use zkmeter_verifier::{
+    batch::{verify_all, BatchItem},
+    check_statement,
+    ledger::{BillRecord, Ledger},
+    Verifier,
+};
+
+const PROOFS: usize = 4;
+const BATCH: usize = 32;
+
+fn bench(c: &mut Criterion) {
+    let size: CircuitSize = std::env::var("ZKMETER_BENCH_SIZE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(CircuitSize::Day15Min);
+    let params = zkmeter_params::ParamStore::default_store()
+        .load(size.k(), |_| {})
+        .expect("params");
+    let frame = Frame::natural(UtcTime::parse("2026-01-01T00:00:00Z").unwrap(), 15, size)
+        .or_else(|_| Frame::natural(UtcTime::parse("2026-01-01T00:00:00Z").unwrap(), 30, size))
+        .expect("frame");
+    let tariff = demo_tariff(&frame, 1).unwrap();
+    let plugin = Plugin::new(size, params.clone()).unwrap();
+    let verifier = Verifier::new(size, params).unwrap();
+    let mut rng = ChaCha20Rng::seed_from_u64(7);
+    let fixtures: Vec<_> = (0..PROOFS)
+        .map(|i| {
+            let key = MeterSigningKey::generate(&mut rng).unwrap();
+            let readings = synthetic_readings(&frame, i as u64).unwrap();
+            let id = MeterId::new(&format!("m-{i}")).unwrap();
+            let period = record(&key, id, frame, readings, &mut rng).unwrap();
+            let sub = plugin
+                .prove(&period, &tariff, None, ChaCha20Rng::seed_from_u64(i as u64))
+                .unwrap();
+            (key.public_key(), sub)
+        })
+        .collect();
+    let bytes = fixtures[0].1.to_bytes();
+    let items: Vec<BatchItem> = fixtures
+        .iter()
+        .map(|(key, sub)| {
+            let public = check_statement(sub, key, &tariff).unwrap();
+            BatchItem::new(public, sub.proof.clone()).unwrap()
+        })
+        .collect();
+
+    let mut g = c.benchmark_group(format!("batch-{size}"));
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("decode", |b| {
+        b.iter(|| Submission::from_bytes(&bytes).unwrap())
+    });
+    let (key, sub) = &fixtures[0];
+    g.bench_function("signature", |b| {
+        b.iter(|| verify_statement(key, &sub.statement(), &sub.meter_signature).unwrap())
+    });
+    g.bench_function("instances", |b| {
+        b.iter(|| BatchItem::new(items[0].public.clone(), vec![]).unwrap())
+    });
+
+    g.throughput(Throughput::Elements(BATCH as u64));
+    let batch: Vec<&BatchItem> = (0..BATCH).map(|i| &items[i % PROOFS]).collect();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut threads = vec![1, 2, 4, 8, 16];
+    threads.retain(|&t| t <= cores);
+    for t in threads {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(t)
+            .build()
+            .unwrap();
+        g.bench_function(format!("verify/threads={t}"), |b| {
+            b.iter(|| {
+                let r = pool.install(|| verify_all(&verifier, &batch));
+                assert!(r.iter().all(Result::is_ok));
+            })
+        });
+    }
+
+    const ROWS: usize = 256;
+    g.throughput(Throughput::Elements(ROWS as u64));
+    let dir = tempfile::tempdir().unwrap();
+    let mut ledger = Ledger::open(&dir.path().join("ledger.sqlite")).unwrap();
+    let mut next = 0i64;
+    g.bench_function("ledger", |b| {
+        b.iter(|| {
+            ledger
+                .transaction(|tx| {
+                    for _ in 0..ROWS {
+                        next += 1;
+                        tx.insert(&BillRecord {
+                            meter_id: format!("m-{next}"),
+                            period_start: frame.start.unix(),
+                            slot_minutes: frame.slot_minutes,
+                            slots: frame.slots,
+                            size: size.name().into(),
+                            tariff_id: tariff.tariff_id.clone(),
+                            bill: sub.bill,
+                            energy_wh: sub.energy_wh,
+                            submission_sha256: [next as u8; 32],
+                            file: format!("m-{next}.bin"),
+                        })?;
+                    }
+                    Ok(())
+                })
+                .unwrap()
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,255 @@
+//! The batch job's outputs: the CSV report (one row per input file) and the JSON summary,
+//! both written atomically (temporary file beside the target, fsync, rename).
+//!
+//! Report columns, in this order: `file, meter_id, period_start, outcome, bill, energy_wh,
+//! reason`. `file` is the path relative to the input directory with `/` separators; rows come
+//! in byte order of `file`. `period_start` is RFC 3339 UTC, `bill` exact nano-currency,
+//! `energy_wh` whole Wh. Fields are quoted (RFC 4180) when they hold `,`, `"`, CR or LF. No row
+//! holds a time of day or anything else that differs between two runs over the same inputs
+//! and ledger, so such runs give byte-identical reports.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+/// The CSV header line.
+pub const HEADER: &str = "file,meter_id,period_start,outcome,bill,energy_wh,reason";
+
+/// What happened to one input file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    /// Recorded now, or earlier by this very submission (same bytes).
+    Accepted,
+    /// A different submission already billed this meter and period.
+    Duplicate,
+    /// Refused; the reason says why.
+    Rejected,
+}
+
+impl Outcome {
+    /// The report's word for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Accepted => "accepted",
+            Outcome::Duplicate => "duplicate",
+            Outcome::Rejected => "rejected",
+        }
+    }
+}
+
+/// One report row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Row {
+    /// Relative path of the file.
+    pub file: String,
+    /// The meter id, once decoded.
+    pub meter_id: Option<String>,
+    /// The period start (RFC 3339), once decoded.
+    pub period_start: Option<String>,
+    /// The outcome.
+    pub outcome: Outcome,
+    /// The claimed bill (accepted and duplicate rows).
+    pub bill: Option<i128>,
+    /// The claimed energy (accepted and duplicate rows).
+    pub energy_wh: Option<u64>,
+    /// Why (empty for accepted rows).
+    pub reason: String,
+}
+
+fn field(out: &mut String, value: &str) {
+    if value.contains([',', '"', '\n', '\r']) {
+        out.push('"');
+        out.push_str(&value.replace('"', "\"\""));
+        out.push('"');
+    } else {
+        out.push_str(value);
+    }
+}
+
+impl Row {
+    /// The row as one CSV line, with its line end.
+    pub fn to_csv(&self) -> String {
+        let mut s = String::with_capacity(128);
+        field(&mut s, &self.file);
+        s.push(',');
+        field(&mut s, self.meter_id.as_deref().unwrap_or(""));
+        s.push(',');
+        field(&mut s, self.period_start.as_deref().unwrap_or(""));
+        s.push(',');
+        s.push_str(self.outcome.as_str());
+        s.push(',');
+        if let Some(b) = self.bill {
+            s.push_str(&b.to_string());
+        }
+        s.push(',');
+        if let Some(e) = self.energy_wh {
+            s.push_str(&e.to_string());
+        }
+        s.push(',');
+        field(&mut s, &self.reason);
+        s.push('\n');
+        s
+    }
+}
+
+/// The JSON summary.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Summary {
+    /// Input files.
+    pub files: u64,
+    /// Accepted rows.
+    pub accepted: u64,
+    /// Duplicate rows.
+    pub duplicate: u64,
+    /// Rejected rows.
+    pub rejected: u64,
+    /// Bills recorded in the ledger by this run (0 on an idempotent re-run).
+    pub newly_recorded: u64,
+    /// Sum of the accepted bills, nano-currency (an exact integer).
+    pub bill_total: i128,
+    /// Sum of the accepted energies, Wh.
+    pub energy_total_wh: u128,
+    /// Wall time of the job, seconds.
+    pub seconds: f64,
+}
+
+impl Summary {
+    /// Counts one row.
+    pub fn add(&mut self, row: &Row) {
+        self.files += 1;
+        match row.outcome {
+            Outcome::Accepted => {
+                self.accepted += 1;
+                self.bill_total += row.bill.unwrap_or(0);
+                self.energy_total_wh += u128::from(row.energy_wh.unwrap_or(0));
+            }
+            Outcome::Duplicate => self.duplicate += 1,
+            Outcome::Rejected => self.rejected += 1,
+        }
+    }
+
+    /// Pretty JSON with a final newline.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("in-memory encoding cannot fail") + "\n"
+    }
+}
+
+/// A file being written beside its target, renamed into place by [`AtomicFile::commit`].
+///
+/// The temporary file is `.NAME.partial` in the target's directory: a leftover of a killed run
+/// is removed first, and the file is then created exclusively (never following a planted link).
+#[derive(Debug)]
+pub struct AtomicFile {
+    target: PathBuf,
+    tmp: PathBuf,
+    out: BufWriter<File>,
+}
+
+impl AtomicFile {
+    /// Starts writing `target`.
+    pub fn create(target: &Path) -> std::io::Result<Self> {
+        let dir = match target.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let name = target
+            .file_name()
+            .ok_or_else(|| std::io::Error::other("path has no file name"))?;
+        let tmp = dir.join(format!(".{}.partial", name.to_string_lossy()));
+        match std::fs::remove_file(&tmp) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
+        let file = zkmeter_circuits::protocol::envelope::create_new_file(&tmp, false)?;
+        Ok(AtomicFile {
+            target: target.to_owned(),
+            tmp,
+            out: BufWriter::new(file),
+        })
+    }
+
+    /// Appends bytes.
+    pub fn write(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.out.write_all(bytes)
+    }
+
+    /// Flushes and syncs the temporary file (it is complete, not yet in place).
+    pub fn sync(&mut self) -> std::io::Result<()> {
+        self.out.flush()?;
+        self.out.get_ref().sync_all()
+    }
+
+    /// Syncs and renames the file into place, then syncs the directory (best effort).
+    pub fn commit(mut self) -> std::io::Result<()> {
+        self.sync()?;
+        std::fs::rename(&self.tmp, &self.target)?;
+        if let Some(dir) = self.target.parent() {
+            let dir = if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                dir
+            };
+            if let Ok(d) = File::open(dir) {
+                let _ = d.sync_all();
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Writes `bytes` to `target` atomically.
+pub fn write_atomic(target: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut f = AtomicFile::create(target)?;
+    f.write(bytes)?;
+    f.commit()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_are_quoted_only_when_needed() {
+        let row = Row {
+            file: "a,b.bin".into(),
+            meter_id: Some("m-1".into()),
+            period_start: Some("2026-01-01T00:00:00Z".into()),
+            outcome: Outcome::Rejected,
+            bill: None,
+            energy_wh: None,
+            reason: "say \"no\"\nnow".into(),
+        };
+        assert_eq!(
+            row.to_csv(),
+            "\"a,b.bin\",m-1,2026-01-01T00:00:00Z,rejected,,,\"say \"\"no\"\"\nnow\"\n"
+        );
+        let ok = Row {
+            outcome: Outcome::Accepted,
+            bill: Some(-5),
+            energy_wh: Some(7),
+            reason: String::new(),
+            file: "x.bin".into(),
+            ..row
+        };
+        assert_eq!(
+            ok.to_csv(),
+            "x.bin,m-1,2026-01-01T00:00:00Z,accepted,-5,7,\n"
+        );
+    }
+
+    #[test]
+    fn atomic_files_replace_the_target_and_clean_leftovers() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("r.csv");
+        std::fs::write(dir.path().join(".r.csv.partial"), b"left by a killed run").unwrap();
+        std::fs::write(&target, b"old").unwrap();
+        let mut f = AtomicFile::create(&target).unwrap();
+        f.write(b"new").unwrap();
+        assert_eq!(std::fs::read(&target).unwrap(), b"old");
+        f.commit().unwrap();
+        assert_eq!(std::fs::read(&target).unwrap(), b"new");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+}
