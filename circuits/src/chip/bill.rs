@@ -227,7 +227,7 @@ impl BillChip {
         readings: &[Value<u32>],
         tamper: Option<Tamper>,
     ) -> Result<BillCells, Error> {
-        if readings.is_empty() || readings.len() % READINGS_PER_WORD != 0 {
+        if readings.is_empty() || !readings.len().is_multiple_of(READINGS_PER_WORD) {
             return Err(Error::Synthesis);
         }
         let config = &self.config;
@@ -247,7 +247,7 @@ impl BillChip {
                 for (slot, reading) in readings.iter().enumerate() {
                     let row = 2 * slot;
                     config.q_read.enable(&mut region, row)?;
-                    let first_of_word = slot % READINGS_PER_WORD == 0;
+                    let first_of_word = slot.is_multiple_of(READINGS_PER_WORD);
                     if first_of_word {
                         config.q_start.enable(&mut region, row)?;
                     }
@@ -308,7 +308,7 @@ impl BillChip {
                         || next_energy,
                     )?;
                     acc = region.assign_advice(|| "acc", config.acc, row + 2, || next_acc)?;
-                    if (slot + 1) % READINGS_PER_WORD == 0 {
+                    if (slot + 1).is_multiple_of(READINGS_PER_WORD) {
                         words.push(acc.clone());
                     }
                 }
