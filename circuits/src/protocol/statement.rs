@@ -82,3 +82,28 @@ pub fn statement_context(
     repr[..31].copy_from_slice(&digest[..31]);
     Fp::from_repr(repr).expect("values below 2^248 are canonical")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::frame::UtcTime;
+    use crate::size::CircuitSize;
+
+    /// The worked example of docs/protocol.md "Signed meter statement", byte for byte.
+    #[test]
+    fn signed_bytes_match_the_documented_example() {
+        let id = MeterId::new("meter-1").unwrap();
+        let start = UtcTime::parse("2026-01-01T00:00:00Z").unwrap();
+        let frame = Frame::new(start, 15, 96, CircuitSize::Day15Min).unwrap();
+        let c = FieldBytes([0xab; 32]);
+        let bytes = MeterStatement::new(&id, &frame, &c).to_bytes();
+        let mut expected = METER_STATEMENT_DOMAIN.to_vec();
+        expected.extend([0x02]); // protocol version 2
+        expected.extend([0x07]);
+        expected.extend(b"meter-1");
+        expected.extend([0x80, 0xe4, 0xad, 0x95, 0x0d, 0x0f, 0x60, 0x00]);
+        expected.extend([0xab; 32]);
+        assert_eq!(bytes, expected);
+        assert_eq!(bytes.len(), 76);
+    }
+}
