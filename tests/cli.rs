@@ -10,15 +10,16 @@
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::OnceLock;
 
+mod common;
+
+use common::{assert_fails, assert_ok, zkmeter, Run};
 use zkmeter_circuits::encoding::FieldBytes;
 use zkmeter_circuits::proof::proof_len;
 use zkmeter_circuits::protocol::{MeterId, Period, Submission, Tariff, UtcTime, ZkFile};
 use zkmeter_circuits::CircuitSize;
 
-const BIN: &str = env!("CARGO_BIN_EXE_zkmeter");
 const START: &str = "2026-03-29T00:00:00Z";
 const NEXT_DAY: &str = "2026-03-30T00:00:00Z";
 const SLOT_MINUTES: &str = "60";
@@ -37,79 +38,6 @@ const FIXTURE_FILES: [&str; 6] = [KEY, PUB, OTHER_PUB, PERIOD, TARIFF, SUBMISSIO
 
 // ---------------------------------------------------------------------------------------------
 // Running the binary
-
-/// One finished run of the binary.
-struct Run {
-    args: String,
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl std::fmt::Display for Run {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "`zkmeter {}` exited {}\n--- stdout ---\n{}--- stderr ---\n{}",
-            self.args, self.code, self.stdout, self.stderr
-        )
-    }
-}
-
-/// Runs `zkmeter ARGS`; asserts it exited normally (no signal) and never panicked.
-fn zkmeter<I, S>(args: I) -> Run
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<OsStr>,
-{
-    let args: Vec<_> = args.into_iter().map(|a| a.as_ref().to_owned()).collect();
-    let shown = args
-        .iter()
-        .map(|a| a.to_string_lossy().into_owned())
-        .collect::<Vec<_>>()
-        .join(" ");
-    let out = Command::new(BIN)
-        .args(&args)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot start {BIN}: {e}"));
-    let run = Run {
-        args: shown,
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
-    assert!(
-        out.status.code().is_some(),
-        "killed by a signal ({:?}): {run}",
-        out.status
-    );
-    assert!(
-        !run.stderr.contains("panicked") && !run.stdout.contains("panicked"),
-        "the binary panicked: {run}"
-    );
-    run
-}
-
-/// Asserts success (exit 0).
-#[track_caller]
-fn assert_ok(run: &Run) {
-    assert_eq!(run.code, 0, "expected success: {run}");
-}
-
-/// Asserts a failure with `code` whose `error:` line on stderr contains `reason`.
-#[track_caller]
-fn assert_fails(run: &Run, code: i32, reason: &str) {
-    assert_eq!(
-        run.code, code,
-        "expected exit {code} with '{reason}': {run}"
-    );
-    assert!(
-        run.stderr
-            .lines()
-            .any(|l| l.starts_with("error:") && l.contains(reason)),
-        "expected an 'error:' line containing '{reason}': {run}"
-    );
-}
 
 fn p(path: &Path) -> &OsStr {
     path.as_os_str()

@@ -8,81 +8,13 @@
 //!
 //! Exit codes (src/main.rs): 0 ok / accepted, 1 rejected, 2 usage or I/O error.
 
-use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
+mod common;
+
+use common::{assert_fails, assert_ok, zkmeter, Run};
 use zkmeter_circuits::protocol::{Period, Tariff, ZkFile};
 use zkmeter_circuits::CircuitSize;
-
-const BIN: &str = env!("CARGO_BIN_EXE_zkmeter");
-
-/// One finished run of the binary.
-struct Run {
-    args: String,
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl std::fmt::Display for Run {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "`zkmeter {}` exited {}\n--- stdout ---\n{}--- stderr ---\n{}",
-            self.args, self.code, self.stdout, self.stderr
-        )
-    }
-}
-
-/// Runs `zkmeter ARGS`; asserts it exited normally and never panicked.
-fn zkmeter<I, S>(args: I) -> Run
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<OsStr>,
-{
-    let args: Vec<_> = args.into_iter().map(|a| a.as_ref().to_owned()).collect();
-    let shown = args
-        .iter()
-        .map(|a| a.to_string_lossy().into_owned())
-        .collect::<Vec<_>>()
-        .join(" ");
-    let out = Command::new(BIN)
-        .args(&args)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot start {BIN}: {e}"));
-    let run = Run {
-        args: shown,
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
-    assert!(out.status.code().is_some(), "killed by a signal: {run}");
-    assert!(
-        !run.stderr.contains("panicked") && !run.stdout.contains("panicked"),
-        "the binary panicked: {run}"
-    );
-    run
-}
-
-#[track_caller]
-fn assert_ok(run: &Run) {
-    assert_eq!(run.code, 0, "expected success: {run}");
-}
-
-#[track_caller]
-fn assert_fails(run: &Run, code: i32, reason: &str) {
-    assert_eq!(
-        run.code, code,
-        "expected exit {code} with '{reason}': {run}"
-    );
-    assert!(
-        run.stderr
-            .lines()
-            .any(|l| l.starts_with("error:") && l.contains(reason)),
-        "expected an 'error:' line containing '{reason}': {run}"
-    );
-}
 
 fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
