@@ -131,6 +131,50 @@ impl ImportError {
     }
 }
 
+/// Refuses an input longer than `cap` bytes, before any parsing.
+pub(crate) fn check_cap(bytes: &[u8], what: &'static str, cap: u64) -> Result<(), ImportError> {
+    if bytes.len() as u64 > cap {
+        return Err(ImportError::TooLarge {
+            what,
+            size: bytes.len() as u64,
+            cap,
+        });
+    }
+    Ok(())
+}
+
+/// The whole input as UTF-8 text; an invalid byte is reported with its line.
+pub(crate) fn utf8_text<'a>(bytes: &'a [u8], what: &'static str) -> Result<&'a str, ImportError> {
+    std::str::from_utf8(bytes).map_err(|e| ImportError::Malformed {
+        what,
+        at: line_at(bytes, e.valid_up_to()),
+        reason: "not UTF-8 text".into(),
+    })
+}
+
+/// The lines of a CSV file as `("line N", text)`, without the trailing CR; a line that is not
+/// UTF-8 is an error naming it.
+pub(crate) fn csv_lines<'a>(
+    bytes: &'a [u8],
+    what: &'static str,
+) -> impl Iterator<Item = Result<(String, &'a str), ImportError>> {
+    bytes
+        .split(|&b| b == b'\n')
+        .enumerate()
+        .map(move |(index, raw)| {
+            let at = format!("line {}", index + 1);
+            let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+            match std::str::from_utf8(raw) {
+                Ok(text) => Ok((at, text)),
+                Err(_) => Err(ImportError::Malformed {
+                    what,
+                    at,
+                    reason: "not UTF-8 text".into(),
+                }),
+            }
+        })
+}
+
 /// `line N` for byte offset `pos` of `bytes`.
 pub(crate) fn line_at(bytes: &[u8], pos: usize) -> String {
     let pos = pos.min(bytes.len());

@@ -20,7 +20,7 @@ use zkmeter_circuits::protocol::{Frame, UtcTime};
 
 use super::Interval;
 use crate::decimal::Decimal;
-use crate::error::ImportError;
+use crate::error::{check_cap, csv_lines, ImportError};
 
 /// Cap on a readings CSV, checked before parsing.
 pub const MAX_READINGS_CSV_BYTES: u64 = 64 << 20;
@@ -112,25 +112,13 @@ pub(crate) fn strip_thousands(text: &str) -> Option<String> {
 
 /// Parses a readings CSV against `frame`; see the module docs.
 pub fn parse_readings_csv(bytes: &[u8], frame: &Frame) -> Result<Vec<Interval>, ImportError> {
-    if bytes.len() as u64 > MAX_READINGS_CSV_BYTES {
-        return Err(ImportError::TooLarge {
-            what: "readings CSV",
-            size: bytes.len() as u64,
-            cap: MAX_READINGS_CSV_BYTES,
-        });
-    }
+    check_cap(bytes, "readings CSV", MAX_READINGS_CSV_BYTES)?;
     frame.validate()?;
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut unit: Option<Unit> = None;
     let mut out = vec![];
-    for (index, raw) in bytes.split(|&b| b == b'\n').enumerate() {
-        let at = format!("line {}", index + 1);
-        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
-        let text = std::str::from_utf8(raw).map_err(|_| ImportError::Malformed {
-            what: "readings CSV",
-            at: at.clone(),
-            reason: "not UTF-8 text".into(),
-        })?;
+    for line in csv_lines(bytes, "readings CSV") {
+        let (at, text) = line?;
         if text.trim().is_empty() {
             continue;
         }

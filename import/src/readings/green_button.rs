@@ -20,7 +20,7 @@ use quick_xml::NsReader;
 
 use super::Interval;
 use crate::decimal::Decimal;
-use crate::error::{line_at, ImportError, LineCounter};
+use crate::error::{check_cap, line_at, utf8_text, ImportError, LineCounter};
 
 /// The ESPI namespace.
 pub const ESPI_NS: &str = "http://naesb.org/espi";
@@ -96,18 +96,8 @@ struct RawBlock {
 
 /// Parses Green Button XML bytes; see the module docs.
 pub fn parse_green_button(bytes: &[u8]) -> Result<GreenButton, ImportError> {
-    if bytes.len() as u64 > MAX_GREEN_BUTTON_BYTES {
-        return Err(ImportError::TooLarge {
-            what: "Green Button XML",
-            size: bytes.len() as u64,
-            cap: MAX_GREEN_BUTTON_BYTES,
-        });
-    }
-    let text = std::str::from_utf8(bytes).map_err(|e| ImportError::Malformed {
-        what: "Green Button XML",
-        at: line_at(bytes, e.valid_up_to()),
-        reason: "not UTF-8 text".into(),
-    })?;
+    check_cap(bytes, "Green Button XML", MAX_GREEN_BUTTON_BYTES)?;
+    let text = utf8_text(bytes, "Green Button XML")?;
     let mut lines = LineCounter::new(bytes);
     let mut reader = NsReader::from_str(text);
     reader.config_mut().trim_text(true);

@@ -12,7 +12,7 @@ use zkmeter_circuits::protocol::UtcTime;
 
 use super::{to_micro, PriceInterval};
 use crate::decimal::Decimal;
-use crate::error::ImportError;
+use crate::error::{check_cap, csv_lines, ImportError};
 use crate::readings::csv::split_fields;
 
 /// Cap on an Agile CSV, checked before parsing (a full year is about 1 MiB).
@@ -39,26 +39,14 @@ pub fn read_agile(path: &Path) -> Result<AgilePrices, ImportError> {
 
 /// Parses Agile CSV bytes; see the module docs.
 pub fn parse_agile(bytes: &[u8]) -> Result<AgilePrices, ImportError> {
-    if bytes.len() as u64 > MAX_AGILE_BYTES {
-        return Err(ImportError::TooLarge {
-            what: "Agile CSV",
-            size: bytes.len() as u64,
-            cap: MAX_AGILE_BYTES,
-        });
-    }
+    check_cap(bytes, "Agile CSV", MAX_AGILE_BYTES)?;
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut out = AgilePrices {
         prices: vec![],
         rounded: 0,
     };
-    for (index, raw) in bytes.split(|&b| b == b'\n').enumerate() {
-        let at = format!("line {}", index + 1);
-        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
-        let text = std::str::from_utf8(raw).map_err(|_| ImportError::Malformed {
-            what: "Agile CSV",
-            at: at.clone(),
-            reason: "not UTF-8 text".into(),
-        })?;
+    for (index, line) in csv_lines(bytes, "Agile CSV").enumerate() {
+        let (at, text) = line?;
         if text.trim().is_empty() {
             continue;
         }

@@ -19,7 +19,7 @@ use zkmeter_circuits::protocol::UtcTime;
 
 use super::{to_micro, PriceInterval};
 use crate::decimal::Decimal;
-use crate::error::{line_at, ImportError, LineCounter};
+use crate::error::{check_cap, line_at, utf8_text, ImportError, LineCounter};
 
 /// Cap on an ENTSO-E document, checked before parsing.
 pub const MAX_ENTSOE_BYTES: u64 = 16 << 20;
@@ -87,18 +87,8 @@ fn parse_time(text: &str, at: &str) -> Result<i64, ImportError> {
 
 /// Parses an ENTSO-E A44 document; see the module docs.
 pub fn parse_entsoe(bytes: &[u8]) -> Result<EntsoePrices, ImportError> {
-    if bytes.len() as u64 > MAX_ENTSOE_BYTES {
-        return Err(ImportError::TooLarge {
-            what: "ENTSO-E XML",
-            size: bytes.len() as u64,
-            cap: MAX_ENTSOE_BYTES,
-        });
-    }
-    let text = std::str::from_utf8(bytes).map_err(|e| ImportError::Malformed {
-        what: "ENTSO-E XML",
-        at: line_at(bytes, e.valid_up_to()),
-        reason: "not UTF-8 text".into(),
-    })?;
+    check_cap(bytes, "ENTSO-E XML", MAX_ENTSOE_BYTES)?;
+    let text = utf8_text(bytes, "ENTSO-E XML")?;
     let mut lines = LineCounter::new(bytes);
     let mut reader = NsReader::from_str(text);
     reader.config_mut().trim_text(true);

@@ -23,7 +23,7 @@ use zkmeter_circuits::protocol::Frame;
 
 use super::to_micro;
 use crate::decimal::Decimal;
-use crate::error::ImportError;
+use crate::error::{check_cap, ImportError};
 use crate::readings::ts;
 
 /// Cap on a URDB JSON file, checked before parsing.
@@ -172,13 +172,7 @@ fn schedule(
 
 /// Parses a URDB JSON record; see the module docs.
 pub fn parse_urdb(bytes: &[u8]) -> Result<UrdbRate, ImportError> {
-    if bytes.len() as u64 > MAX_URDB_BYTES {
-        return Err(ImportError::TooLarge {
-            what: "URDB JSON",
-            size: bytes.len() as u64,
-            cap: MAX_URDB_BYTES,
-        });
-    }
+    check_cap(bytes, "URDB JSON", MAX_URDB_BYTES)?;
     let root: Value = serde_json::from_slice(bytes).map_err(|e| ImportError::Malformed {
         what: "URDB JSON",
         at: format!("line {}, column {}", e.line(), e.column()),
