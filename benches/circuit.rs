@@ -7,6 +7,8 @@
 //! `ZKMETER_BENCH_SIZES=day-15min,month-30min cargo bench --bench circuit`. Results go to
 //! BENCHMARKS.md with the machine and the command.
 
+mod common;
+
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
@@ -18,16 +20,6 @@ use zkmeter_circuits::{
     proof::{create_proof, verify_proof, ProvingKey, PublicInputs, VerifyingKey},
     CircuitSize, Fp,
 };
-
-fn sizes() -> Vec<CircuitSize> {
-    match std::env::var("ZKMETER_BENCH_SIZES") {
-        Ok(list) => list
-            .split(',')
-            .map(|s| s.trim().parse().expect("ZKMETER_BENCH_SIZES: unknown size"))
-            .collect(),
-        Err(_) => CircuitSize::ALL.to_vec(),
-    }
-}
 
 /// A full period (every slot used) with a market-shaped price series.
 fn statement(size: CircuitSize) -> (Vec<u32>, Fp, PublicInputs) {
@@ -50,7 +42,7 @@ fn statement(size: CircuitSize) -> (Vec<u32>, Fp, PublicInputs) {
 }
 
 fn bench(c: &mut Criterion) {
-    for size in sizes() {
+    for size in common::sizes() {
         let params = zkmeter_params::ParamStore::default_store()
             .load(size.k(), |_| {})
             .expect("IPA parameters");

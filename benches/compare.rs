@@ -27,6 +27,8 @@
 //! printed and written to `target/compare/<size>.json` for `scripts/bench-report.sh`.
 //! Keys are built once per size, outside the timings (the utility and the plugin keep them).
 
+mod common;
+
 use std::hint::black_box;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -50,16 +52,6 @@ use zkmeter_verifier::check_statement;
 const START: &str = "2026-01-01T00:00:00Z";
 /// Default number of proofs in one batch verification.
 const DEFAULT_BATCH: usize = 8;
-
-fn sizes() -> Vec<CircuitSize> {
-    match std::env::var("ZKMETER_BENCH_SIZES") {
-        Ok(list) => list
-            .split(',')
-            .map(|s| s.trim().parse().expect("ZKMETER_BENCH_SIZES: unknown size"))
-            .collect(),
-        Err(_) => CircuitSize::ALL.to_vec(),
-    }
-}
 
 fn batch_len() -> usize {
     std::env::var("ZKMETER_BATCH").map_or(DEFAULT_BATCH, |v| {
@@ -149,7 +141,7 @@ fn zk_check(
 
 fn bench(c: &mut Criterion) {
     let batch = batch_len();
-    for size in sizes() {
+    for size in common::sizes() {
         let case = Case::new(size);
         let n = case.readings.len();
         let params = zkmeter_params::ParamStore::default_store()

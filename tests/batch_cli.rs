@@ -11,16 +11,18 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
+mod common;
+
 use zkmeter_verifier::ledger::{BillRecord, Ledger};
 
-const BIN: &str = env!("CARGO_BIN_EXE_zkmeter");
+use common::BIN;
 
 /// The shared corpus: 5 meters, meter 0 resubmitted (fresh proof and byte copy), meter 1
 /// tampered, meter 4 revoked, and the hostile files.
 fn corpus() -> &'static Path {
     static CORPUS: OnceLock<PathBuf> = OnceLock::new();
     CORPUS.get_or_init(|| {
-        remove_stale_corpora();
+        common::remove_stale_dirs("zkmeter-batch-corpus-");
         let dir = tempfile::Builder::new()
             .prefix("zkmeter-batch-corpus-")
             .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
@@ -45,29 +47,6 @@ fn corpus() -> &'static Path {
         assert!(out.status.success(), "corpus failed: {}", show(&out));
         dir
     })
-}
-
-/// Best effort: removes corpora of earlier runs (a static is never dropped), only those over
-/// an hour old, so a concurrent run keeps its own.
-fn remove_stale_corpora() {
-    let Ok(entries) = std::fs::read_dir(env!("CARGO_TARGET_TMPDIR")) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let stale = entry
-            .metadata()
-            .and_then(|m| m.modified())
-            .ok()
-            .and_then(|t| t.elapsed().ok())
-            .is_some_and(|age| age > std::time::Duration::from_secs(3600));
-        let ours = entry
-            .file_name()
-            .to_string_lossy()
-            .starts_with("zkmeter-batch-corpus-");
-        if stale && ours {
-            let _ = std::fs::remove_dir_all(entry.path());
-        }
-    }
 }
 
 fn run(args: &[&str]) -> Output {

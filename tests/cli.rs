@@ -124,7 +124,7 @@ const FIXTURE_PREFIX: &str = "zkmeter-cli-fixture-";
 fn fixture() -> &'static Path {
     static FIXTURE: OnceLock<PathBuf> = OnceLock::new();
     FIXTURE.get_or_init(|| {
-        remove_stale_fixtures();
+        common::remove_stale_dirs(FIXTURE_PREFIX);
         let dir = tempfile::Builder::new()
             .prefix(FIXTURE_PREFIX)
             .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
@@ -152,30 +152,6 @@ fn fixture() -> &'static Path {
         assert_ok(&run);
         dir
     })
-}
-
-/// Best effort: removes fixture directories of earlier runs, left because statics are never
-/// dropped. Only those over an hour old, so a concurrent run keeps its own.
-fn remove_stale_fixtures() {
-    let Ok(entries) = std::fs::read_dir(env!("CARGO_TARGET_TMPDIR")) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let stale = entry
-            .metadata()
-            .and_then(|m| m.modified())
-            .ok()
-            .and_then(|t| t.elapsed().ok())
-            .is_some_and(|age| age > std::time::Duration::from_secs(3600));
-        if stale
-            && entry
-                .file_name()
-                .to_string_lossy()
-                .starts_with(FIXTURE_PREFIX)
-        {
-            let _ = std::fs::remove_dir_all(entry.path());
-        }
-    }
 }
 
 /// A private copy of the fixture for one test (removed when dropped).

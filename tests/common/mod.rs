@@ -85,3 +85,23 @@ pub fn assert_fails(run: &Run, code: i32, reason: &str) {
         "expected an 'error:' line containing '{reason}': {run}"
     );
 }
+
+/// Best effort: removes directories under the test temp dir whose name starts with `prefix`
+/// and that are over an hour old. Shared fixtures live in statics, which are never dropped;
+/// a concurrent run keeps its own (younger) ones.
+pub fn remove_stale_dirs(prefix: &str) {
+    let Ok(entries) = std::fs::read_dir(env!("CARGO_TARGET_TMPDIR")) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let stale = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > std::time::Duration::from_secs(3600));
+        if stale && entry.file_name().to_string_lossy().starts_with(prefix) {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
