@@ -15,17 +15,16 @@
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
-use zkmeter_circuits::{
-    protocol::{Frame, MeterId, Submission, UtcTime, ZkFile},
-    CircuitSize,
+use zkmeter_meter::{demo_tariff, record, synthetic_readings, MeterSigningKey};
+use zkmeter_protocol::{
+    verify_statement, CircuitSize, Frame, MeterId, Submission, UtcTime, ZkFile,
 };
-use zkmeter_meter::{demo_tariff, record, synthetic_readings, verify_statement, MeterSigningKey};
 use zkmeter_prover::Plugin;
 use zkmeter_verifier::{
-    batch::{verify_all, BatchItem},
-    check_statement,
+    batch::verify_all,
+    check_submission,
     ledger::{BillRecord, Ledger},
-    Verifier,
+    Checked, UtilityTariff, Verifier,
 };
 
 const PROOFS: usize = 4;
@@ -59,12 +58,10 @@ fn bench(c: &mut Criterion) {
         })
         .collect();
     let bytes = fixtures[0].1.to_bytes();
-    let items: Vec<BatchItem> = fixtures
+    let utility = UtilityTariff::new(tariff.clone());
+    let items: Vec<Checked> = fixtures
         .iter()
-        .map(|(key, sub)| {
-            let public = check_statement(sub, key, &tariff).unwrap();
-            BatchItem::new(public, sub.proof.clone()).unwrap()
-        })
+        .map(|(key, sub)| check_submission(sub, key, &utility, None).unwrap())
         .collect();
 
     let mut g = c.benchmark_group(format!("batch-{size}"));
@@ -78,11 +75,17 @@ fn bench(c: &mut Criterion) {
         b.iter(|| verify_statement(key, &sub.statement(), &sub.meter_signature).unwrap())
     });
     g.bench_function("instances", |b| {
-        b.iter(|| BatchItem::new(items[0].public.clone(), vec![]).unwrap())
+        b.iter(|| {
+            let public = sub
+                .claim()
+                .public_inputs(&tariff, utility.digest())
+                .unwrap();
+            public.to_instance().unwrap()
+        })
     });
 
     g.throughput(Throughput::Elements(BATCH as u64));
-    let batch: Vec<&BatchItem> = (0..BATCH).map(|i| &items[i % PROOFS]).collect();
+    let batch: Vec<&Checked> = (0..BATCH).map(|i| &items[i % PROOFS]).collect();
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut threads = vec![1, 2, 4, 8, 16];
     threads.retain(|&t| t <= cores);

@@ -15,10 +15,9 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use halo2_proofs::arithmetic::best_multiexp;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
-use zkmeter_circuits::{
-    native,
-    proof::{create_proof, verify_proof, ProvingKey, PublicInputs, VerifyingKey},
-    CircuitSize, Fp,
+use zkmeter_circuit::{
+    encoding::fp_from_offset_price, primitives as native, CircuitSize, Fp, Proof, ProvingKey,
+    PublicInputs, VerifyingKey,
 };
 
 /// A full period (every slot used) with a market-shaped price series.
@@ -49,33 +48,31 @@ fn bench(c: &mut Criterion) {
         let mut group = c.benchmark_group(size.name());
         group.sample_size(10);
         group.bench_function(BenchmarkId::new("keygen", size.capacity()), |b| {
-            b.iter(|| ProvingKey::build(size, black_box(&params)).unwrap())
+            b.iter(|| ProvingKey::build(size, black_box(params.clone())).unwrap())
         });
-        let pk = ProvingKey::build(size, &params).unwrap();
-        let vk = VerifyingKey::build(size, &params).unwrap();
+        let pk = ProvingKey::build(size, params.clone()).unwrap();
+        let vk = VerifyingKey::build(size, params.clone()).unwrap();
         let (readings, blinding, public) = statement(size);
+        let instance = public.to_instance().unwrap();
         let mut seed = 0;
         group.bench_function(BenchmarkId::new("prove", size.capacity()), |b| {
             b.iter(|| {
                 seed += 1;
                 let rng = ChaCha20Rng::seed_from_u64(seed);
-                create_proof(&params, &pk, &readings, blinding, &public, rng).unwrap()
+                Proof::create(&pk, &readings, blinding, &instance, rng).unwrap()
             })
         });
-        let proof = create_proof(
-            &params,
-            &pk,
-            &readings,
-            blinding,
-            &public,
-            ChaCha20Rng::seed_from_u64(0),
-        )
-        .unwrap();
+        let rng = ChaCha20Rng::seed_from_u64(0);
+        let proof = Proof::create(&pk, &readings, blinding, &instance, rng).unwrap();
         group.bench_function(BenchmarkId::new("verify", size.capacity()), |b| {
-            b.iter(|| verify_proof(&params, &vk, black_box(&public), black_box(&proof)).unwrap())
+            b.iter(|| black_box(&proof).verify(&vk, black_box(&instance)).unwrap())
         });
-        let [_, mut prices] = public.columns().unwrap();
-        prices.push(Fp::zero()); // halo2 adds the (zero) blind's base
+        // The prices column as `PublicInputs::to_instance` lays it out (offset price at row
+        // 2i), plus the zero that halo2 appends for the blind's base.
+        let mut prices = vec![Fp::zero(); 2 * size.capacity()];
+        for (i, &p) in public.prices.iter().enumerate() {
+            prices[2 * i] = fp_from_offset_price(p);
+        }
         let bases = params.get_g()[..prices.len()].to_vec();
         group.bench_function(BenchmarkId::new("instance_msm", size.capacity()), |b| {
             b.iter(|| best_multiexp(black_box(&prices), black_box(&bases)))

@@ -34,19 +34,17 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use halo2_proofs::plonk::BatchVerifier;
 use p256::elliptic_curve::Generate;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use zkmeter_baseline::{bill_message, Meter, PeriodId, Utility};
-use zkmeter_circuits::{
-    proof::{proof_len, verify_proof, VerifyingKey},
-    protocol::{Frame, MeterId, Period, Submission, Tariff, UtcTime, ZkFile},
-    CircuitSize, EqAffine,
+use zkmeter_circuit::{proof_len, BatchValidator};
+use zkmeter_meter::{demo_tariff, record, synthetic_readings, MeterSigningKey};
+use zkmeter_protocol::{
+    CircuitSize, Frame, MeterId, MeterPublicKey, Period, Submission, Tariff, UtcTime, ZkFile,
 };
-use zkmeter_meter::{demo_tariff, record, synthetic_readings, MeterPublicKey, MeterSigningKey};
 use zkmeter_prover::Plugin;
-use zkmeter_verifier::check_statement;
+use zkmeter_verifier::{check_submission, Checked, UtilityTariff, Verifier};
 
 /// Start of every benchmarked period: a 31-day month, so month sizes are full.
 const START: &str = "2026-01-01T00:00:00Z";
@@ -126,17 +124,11 @@ impl Case {
     }
 }
 
-/// What the utility does per zkmeter bill before the proof: decode, statement, and the
-/// instance columns (however many `PublicInputs::columns` has).
-fn zk_check(
-    bytes: &[u8],
-    meter_pub: &MeterPublicKey,
-    tariff: &Tariff,
-) -> (Submission, Vec<Vec<zkmeter_circuits::Fp>>) {
+/// What the utility does per zkmeter bill before the proof: decode, then every check
+/// (`check_submission`: statement, signature, instance columns).
+fn zk_check(bytes: &[u8], meter_pub: &MeterPublicKey, tariff: &UtilityTariff) -> Checked {
     let sub = Submission::from_bytes(bytes).expect("submission decodes");
-    let public = check_statement(&sub, meter_pub, tariff).expect("statement accepted");
-    let columns = public.columns().expect("public inputs").to_vec();
-    (sub, columns)
+    check_submission(&sub, meter_pub, tariff, None).expect("statement accepted")
 }
 
 fn bench(c: &mut Criterion) {
@@ -183,7 +175,8 @@ fn bench(c: &mut Criterion) {
             b.iter(|| case.zk_period(1))
         });
         let plugin = Plugin::new(size, params.clone()).expect("proving key");
-        let vk = VerifyingKey::build(size, &params).expect("verifying key");
+        let verifier = Verifier::new(size, params.clone()).expect("verifying key");
+        let utility = UtilityTariff::new(case.tariff.clone());
         let period = case.zk_period(1);
         let mut seed = 0;
         group.bench_function(BenchmarkId::new("zkmeter-plugin", n), |b| {
@@ -209,9 +202,8 @@ fn bench(c: &mut Criterion) {
         let zk_bytes = submissions[0].len();
         group.bench_function(BenchmarkId::new("zkmeter-verify", n), |b| {
             b.iter(|| {
-                let sub = Submission::from_bytes(black_box(&submissions[0])).unwrap();
-                let public = check_statement(&sub, &case.meter_pub, &case.tariff).unwrap();
-                verify_proof(&params, &vk, &public, &sub.proof).unwrap()
+                let checked = zk_check(black_box(&submissions[0]), &case.meter_pub, &utility);
+                verifier.verify_checked(&checked).unwrap()
             })
         });
         group.bench_function(BenchmarkId::new("zkmeter-verify-batched", n), |b| {
@@ -219,7 +211,7 @@ fn bench(c: &mut Criterion) {
                 let mut total = Duration::ZERO;
                 for _ in 0..iters {
                     let started = Instant::now();
-                    assert!(verify_batch(&params, &vk, &submissions, &case));
+                    assert!(verify_batch(&verifier, &submissions, &case, &utility));
                     total += started.elapsed();
                 }
                 total / batch as u32
@@ -231,19 +223,22 @@ fn bench(c: &mut Criterion) {
 }
 
 /// The utility's batch job: each submission decoded and its statement checked, then all
-/// proofs in one `BatchVerifier` (one final multi-scalar multiplication).
+/// proofs in one batch (one final multi-scalar multiplication).
 fn verify_batch(
-    params: &halo2_proofs::poly::commitment::Params<EqAffine>,
-    vk: &VerifyingKey,
+    verifier: &Verifier,
     submissions: &[Vec<u8>],
     case: &Case,
+    tariff: &UtilityTariff,
 ) -> bool {
-    let mut batch = BatchVerifier::new();
+    let mut batch = BatchValidator::new(verifier.size());
     for bytes in submissions {
-        let (sub, columns) = zk_check(black_box(bytes), &case.meter_pub, &case.tariff);
-        batch.add_proof(vec![columns], sub.proof);
+        let checked = zk_check(black_box(bytes), &case.meter_pub, tariff);
+        checked
+            .proof()
+            .add_to_batch(&mut batch, checked.instance())
+            .expect("proof of the batch's size and length");
     }
-    batch.finalize(params, vk.inner())
+    batch.validate(verifier.verifying_key())
 }
 
 /// Prints the bytes per bill and writes them to `target/compare/<size>.json`.

@@ -15,10 +15,10 @@ use std::sync::OnceLock;
 mod common;
 
 use common::{assert_fails, assert_ok, zkmeter, Run};
-use zkmeter_circuits::encoding::FieldBytes;
-use zkmeter_circuits::proof::proof_len;
-use zkmeter_circuits::protocol::{MeterId, Period, Submission, Tariff, UtcTime, ZkFile};
-use zkmeter_circuits::CircuitSize;
+use zkmeter_circuit::proof_len;
+use zkmeter_protocol::CircuitSize;
+use zkmeter_protocol::FieldBytes;
+use zkmeter_protocol::{MeterId, Period, Submission, Tariff, UtcTime, ZkFile};
 
 const START: &str = "2026-03-29T00:00:00Z";
 const NEXT_DAY: &str = "2026-03-30T00:00:00Z";

@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 mod common;
 
 use common::{assert_fails, assert_ok, zkmeter, Run};
-use zkmeter_circuits::protocol::{Period, Tariff, ZkFile};
-use zkmeter_circuits::CircuitSize;
+use zkmeter_protocol::CircuitSize;
+use zkmeter_protocol::{Period, Tariff, ZkFile};
 
 fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -422,7 +422,7 @@ fn a_green_button_day_under_agile_prices_proves_and_verifies() {
         .zip(&readings)
         .map(|(&p, &r)| i128::from(p) * i128::from(r))
         .sum();
-    let shown = zkmeter_circuits::encoding::format_nano(bill);
+    let shown = zkmeter_protocol::encoding::format_nano(bill);
     assert!(run.stdout.contains(&shown), "bill {shown} not in {run}");
 }
 

@@ -1,6 +1,6 @@
 //! Shared by the criterion benches.
 
-use zkmeter_circuits::CircuitSize;
+use zkmeter_protocol::CircuitSize;
 
 /// The sizes to bench: `ZKMETER_BENCH_SIZES=day-15min,month-30min`, else every size.
 pub fn sizes() -> Vec<CircuitSize> {

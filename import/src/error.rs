@@ -2,7 +2,7 @@
 //! line (XML, CSV), a row, or a JSON path.
 
 use thiserror::Error;
-use zkmeter_circuits::ProtocolError;
+use zkmeter_protocol::ProtocolError;
 
 use crate::decimal::DecimalError;
 
@@ -12,7 +12,7 @@ use crate::decimal::DecimalError;
 pub enum ImportError {
     /// The file could not be read, or is larger than its cap (checked before parsing).
     #[error("{0}")]
-    File(#[from] zkmeter_circuits::FileError),
+    File(#[from] zkmeter_protocol::FileError),
     /// The input is larger than its cap.
     #[error("{what} is {size} bytes, above the {cap}-byte cap")]
     TooLarge {

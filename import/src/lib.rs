@@ -12,7 +12,7 @@
 //! and every error is a typed [`ImportError`] naming the place in the file. The rules are
 //! written down in docs/protocol.md, "Importing readings and prices".
 //!
-//! [`Frame`]: zkmeter_circuits::protocol::Frame
+//! [`Frame`]: zkmeter_protocol::Frame
 
 #![deny(missing_docs)]
 

@@ -4,8 +4,8 @@
 
 use chrono::{NaiveDate, TimeZone};
 use chrono_tz::Tz;
-use zkmeter_circuits::protocol::{Frame, UtcTime};
-use zkmeter_circuits::CircuitSize;
+use zkmeter_protocol::CircuitSize;
+use zkmeter_protocol::{Frame, UtcTime};
 
 use crate::error::ImportError;
 

@@ -4,8 +4,6 @@
 
 use std::path::Path;
 
-use zkmeter_circuits::protocol::{Frame, UtcTime};
-use zkmeter_circuits::CircuitSize;
 use zkmeter_import::readings::csv::parse_readings_csv;
 use zkmeter_import::readings::green_button::parse_green_button;
 use zkmeter_import::tariffs::agile::parse_agile;
@@ -13,6 +11,8 @@ use zkmeter_import::tariffs::entsoe::parse_entsoe;
 use zkmeter_import::tariffs::prices_for_frame;
 use zkmeter_import::tariffs::urdb::parse_urdb;
 use zkmeter_import::{fit_to_frame, Fill};
+use zkmeter_protocol::CircuitSize;
+use zkmeter_protocol::{Frame, UtcTime};
 
 fn read(rel: &str) -> Vec<u8> {
     std::fs::read(

@@ -1,4 +1,4 @@
-//! Every third-party data file in `tests/fixtures/` (byte-exact copies of `/work/shared/data`,
+//! Every third-party data file in `tests/fixtures/` (byte-exact copies of the shared `data/` folder beside the repository,
 //! each folder with its PROVENANCE.txt) imported, with figures computed independently of the
 //! importer. How each figure was computed is written above it:
 //!
@@ -14,14 +14,14 @@
 
 use std::path::{Path, PathBuf};
 
-use zkmeter_circuits::protocol::{Frame, UtcTime};
-use zkmeter_circuits::CircuitSize;
 use zkmeter_import::readings::green_button::{parse_green_button, read_green_button};
 use zkmeter_import::tariffs::agile::read_agile;
 use zkmeter_import::tariffs::entsoe::{parse_entsoe, read_entsoe};
 use zkmeter_import::tariffs::prices_for_frame;
 use zkmeter_import::tariffs::urdb::{parse_urdb, read_urdb};
 use zkmeter_import::{fit_to_frame, Fill, ImportError};
+use zkmeter_protocol::CircuitSize;
+use zkmeter_protocol::{Frame, UtcTime};
 
 fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -1,4 +1,5 @@
-//! The meter's ECDSA P-256 key pair and its PEM files.
+//! The meter's ECDSA P-256 key pair and its PEM files. (The public key type and its parsing
+//! belong to the protocol: plugin and utility read it too.)
 //!
 //! Promises:
 //! * Private keys are PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`), written with mode 0600 on
@@ -7,40 +8,33 @@
 //!   [`MeterError::AlreadyExists`].
 //! * Key files are capped at [`MAX_KEY_FILE_BYTES`] before parsing; a PEM block of the wrong
 //!   type (say a public key where the private key is expected) is refused with
-//!   [`MeterError::WrongPemType`]; keys on other curves are refused with [`MeterError::BadKey`].
+//!   [`KeyError::WrongPemType`]; keys on other curves are refused with [`KeyError::BadKey`].
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use p256::ecdsa::{SigningKey, VerifyingKey};
+use p256::ecdsa::SigningKey;
 use p256::elliptic_curve::zeroize::Zeroizing;
 use p256::elliptic_curve::Generate;
-use p256::pkcs8::{
-    DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey, LineEnding,
-};
+use p256::pkcs8::{DecodePrivateKey, EncodePrivateKey, LineEnding};
 use rand_core::TryCryptoRng;
-use zkmeter_circuits::protocol::envelope::create_new_file;
-use zkmeter_circuits::protocol::read_capped;
+use zkmeter_protocol::fs::{create_new_file, read_capped};
+use zkmeter_protocol::signature::{
+    expect_pem_label, pem_text, KeyError, MeterPublicKey, MAX_KEY_FILE_BYTES,
+};
 
 use crate::error::MeterError;
 
-/// Cap on a key file, checked before parsing (a P-256 PEM key is under 300 bytes).
-pub const MAX_KEY_FILE_BYTES: u64 = 16 * 1024;
 /// File name of the private key written by [`keygen_to_dir`].
 pub const PRIVATE_KEY_FILE: &str = "meter.key";
 /// File name of the public key written by [`keygen_to_dir`].
 pub const PUBLIC_KEY_FILE: &str = "meter.pub";
 
 const PRIVATE_LABEL: &str = "PRIVATE KEY";
-const PUBLIC_LABEL: &str = "PUBLIC KEY";
 
 /// A meter's ECDSA P-256 signing key (zeroised on drop; `Debug` never shows it).
 #[derive(Clone)]
 pub struct MeterSigningKey(SigningKey);
-
-/// A meter's ECDSA P-256 public key, as registered with the utility.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct MeterPublicKey(VerifyingKey);
 
 impl MeterSigningKey {
     /// Draws a fresh key from `rng` (e.g. `&mut rand::rngs::SysRng`); RNG failure is an error.
@@ -52,7 +46,7 @@ impl MeterSigningKey {
 
     /// The matching public key.
     pub fn public_key(&self) -> MeterPublicKey {
-        MeterPublicKey(*self.0.verifying_key())
+        MeterPublicKey::from(*self.0.verifying_key())
     }
 
     /// The underlying p256 key.
@@ -62,28 +56,34 @@ impl MeterSigningKey {
 
     /// PKCS#8 PEM text (zeroised on drop).
     pub fn to_pem(&self) -> Result<Zeroizing<String>, MeterError> {
-        self.0
-            .to_pkcs8_pem(LineEnding::LF)
-            .map_err(|e| MeterError::KeyEncoding {
+        self.0.to_pkcs8_pem(LineEnding::LF).map_err(|e| {
+            KeyError::Encoding {
                 what: "private key",
                 reason: e.to_string(),
-            })
+            }
+            .into()
+        })
     }
 
     /// Parses PKCS#8 PEM text.
     pub fn from_pem_str(text: &str) -> Result<Self, MeterError> {
-        expect_label(text, PRIVATE_LABEL, "private key")?;
+        expect_pem_label(text, PRIVATE_LABEL, "private key")?;
         SigningKey::from_pkcs8_pem(text)
             .map(MeterSigningKey)
-            .map_err(|e| MeterError::BadKey {
-                what: "private key",
-                reason: format!("not a PKCS#8 P-256 key ({e})"),
+            .map_err(|e| {
+                KeyError::BadKey {
+                    what: "private key",
+                    reason: format!("not a PKCS#8 P-256 key ({e})"),
+                }
+                .into()
             })
     }
 
     /// Reads a PKCS#8 PEM file (capped at [`MAX_KEY_FILE_BYTES`] before parsing).
     pub fn read_pem(path: &Path) -> Result<Self, MeterError> {
-        let bytes = Zeroizing::new(read_capped(path, MAX_KEY_FILE_BYTES, "private key")?);
+        let bytes = Zeroizing::new(
+            read_capped(path, MAX_KEY_FILE_BYTES, "private key").map_err(KeyError::File)?,
+        );
         Self::from_pem_str(pem_text(&bytes, "private key")?)
     }
 
@@ -99,49 +99,9 @@ impl std::fmt::Debug for MeterSigningKey {
     }
 }
 
-impl MeterPublicKey {
-    /// The underlying p256 key.
-    pub fn as_verifying_key(&self) -> &VerifyingKey {
-        &self.0
-    }
-
-    /// SPKI PEM text.
-    pub fn to_pem(&self) -> Result<String, MeterError> {
-        self.0
-            .to_public_key_pem(LineEnding::LF)
-            .map_err(|e| MeterError::KeyEncoding {
-                what: "public key",
-                reason: e.to_string(),
-            })
-    }
-
-    /// Parses SPKI PEM text.
-    pub fn from_pem_str(text: &str) -> Result<Self, MeterError> {
-        expect_label(text, PUBLIC_LABEL, "public key")?;
-        VerifyingKey::from_public_key_pem(text)
-            .map(MeterPublicKey)
-            .map_err(|e| MeterError::BadKey {
-                what: "public key",
-                reason: format!("not an SPKI P-256 key ({e})"),
-            })
-    }
-
-    /// Reads an SPKI PEM file (capped at [`MAX_KEY_FILE_BYTES`] before parsing).
-    pub fn read_pem(path: &Path) -> Result<Self, MeterError> {
-        let bytes = read_capped(path, MAX_KEY_FILE_BYTES, "public key")?;
-        Self::from_pem_str(pem_text(&bytes, "public key")?)
-    }
-
-    /// Writes the SPKI PEM file; refuses to overwrite.
-    pub fn write_pem(&self, path: &Path) -> Result<(), MeterError> {
-        write_new(path, self.to_pem()?.as_bytes(), false)
-    }
-}
-
-impl From<VerifyingKey> for MeterPublicKey {
-    fn from(key: VerifyingKey) -> Self {
-        MeterPublicKey(key)
-    }
+/// Writes `key` as an SPKI PEM file; refuses to overwrite.
+pub fn write_public_pem(key: &MeterPublicKey, path: &Path) -> Result<(), MeterError> {
+    write_new(path, key.to_pem()?.as_bytes(), false)
 }
 
 /// Generates a key pair from the OS RNG and writes `DIR/meter.key` (0600) and `DIR/meter.pub`.
@@ -160,39 +120,11 @@ pub fn keygen_to_dir(dir: &Path) -> Result<(PathBuf, PathBuf), MeterError> {
     }
     let key = MeterSigningKey::generate(&mut rand::rngs::SysRng)?;
     key.write_pem(&key_path)?;
-    if let Err(e) = key.public_key().write_pem(&pub_path) {
+    if let Err(e) = write_public_pem(&key.public_key(), &pub_path) {
         let _ = std::fs::remove_file(&key_path);
         return Err(e);
     }
     Ok((key_path, pub_path))
-}
-
-/// The bytes of a key file as text.
-fn pem_text<'a>(bytes: &'a [u8], what: &'static str) -> Result<&'a str, MeterError> {
-    std::str::from_utf8(bytes).map_err(|_| MeterError::BadKey {
-        what,
-        reason: "not PEM text (not UTF-8)".into(),
-    })
-}
-
-/// Checks the label of the first PEM block, so a wrong key type gets a clear error.
-fn expect_label(text: &str, expected: &'static str, what: &'static str) -> Result<(), MeterError> {
-    let found = text.lines().find_map(|l| {
-        l.trim()
-            .strip_prefix("-----BEGIN ")
-            .and_then(|rest| rest.strip_suffix("-----"))
-    });
-    match found {
-        None => Err(MeterError::BadKey {
-            what,
-            reason: "no PEM block (-----BEGIN ...-----) found".into(),
-        }),
-        Some(label) if label == expected => Ok(()),
-        Some(label) => Err(MeterError::WrongPemType {
-            expected,
-            found: zkmeter_circuits::protocol::ids::truncate_for_error(label),
-        }),
-    }
 }
 
 /// Creates `path` (failing if it exists), writes `bytes` and syncs; `private` sets mode 0600.
@@ -248,23 +180,23 @@ mod tests {
         let public = k.public_key().to_pem().unwrap();
         assert!(matches!(
             MeterSigningKey::from_pem_str(&public),
-            Err(MeterError::WrongPemType { expected: "PRIVATE KEY", found }) if found == "PUBLIC KEY"
+            Err(MeterError::Key(KeyError::WrongPemType { expected: "PRIVATE KEY", found })) if found == "PUBLIC KEY"
         ));
         assert!(matches!(
             MeterPublicKey::from_pem_str(&k.to_pem().unwrap()),
-            Err(MeterError::WrongPemType {
+            Err(KeyError::WrongPemType {
                 expected: "PUBLIC KEY",
                 ..
             })
         ));
         assert!(matches!(
             MeterSigningKey::from_pem_str("hello"),
-            Err(MeterError::BadKey { .. })
+            Err(MeterError::Key(KeyError::BadKey { .. }))
         ));
         let broken = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
         assert!(matches!(
             MeterSigningKey::from_pem_str(broken),
-            Err(MeterError::BadKey { .. })
+            Err(MeterError::Key(KeyError::BadKey { .. }))
         ));
     }
 
@@ -290,7 +222,7 @@ mod tests {
         );
         assert!(matches!(
             MeterSigningKey::read_pem(&pp),
-            Err(MeterError::WrongPemType { .. })
+            Err(MeterError::Key(KeyError::WrongPemType { .. }))
         ));
     }
 
@@ -301,15 +233,15 @@ mod tests {
         std::fs::write(&big, vec![b'A'; MAX_KEY_FILE_BYTES as usize + 1]).unwrap();
         assert!(matches!(
             MeterSigningKey::read_pem(&big),
-            Err(MeterError::File(
-                zkmeter_circuits::FileError::TooLarge { .. }
-            ))
+            Err(MeterError::Key(KeyError::File(
+                zkmeter_protocol::FileError::TooLarge { .. }
+            )))
         ));
         let bin = dir.path().join("bin.pub");
         std::fs::write(&bin, [0xffu8, 0xfe, 0]).unwrap();
         assert!(matches!(
             MeterPublicKey::read_pem(&bin),
-            Err(MeterError::BadKey { .. })
+            Err(KeyError::BadKey { .. })
         ));
     }
 }

@@ -3,22 +3,23 @@
 //! The meter side of zkmeter, as a simulator a real meter's firmware could follow:
 //!
 //! * [`keys`]: the meter's ECDSA P-256 key pair, PKCS#8 / SPKI PEM files.
-//! * [`sign`]: signing and verifying the once-per-period [`MeterStatement`] (low-s, `r || s`).
+//! * [`sign`]: signing the once-per-period [`MeterStatement`] (low-s, `r || s`); its
+//!   verification is the protocol's (`zkmeter_protocol::signature`).
 //! * [`mod@record`]: turning a period's readings into a signed [`Period`] (blinding, commitment,
 //!   signature).
-//! * [`csv`]: reading a period's readings from a `timestamp,wh` CSV, strictly against a frame.
 //! * [`synthetic`]: a deterministic synthetic household, for demos, tests and benchmarks.
 //! * [`tariff_demo`]: a deterministic market-shaped dynamic tariff, standing in for what a
 //!   utility publishes.
 //!
 //! Every fallible function returns a typed [`MeterError`]; nothing here panics on any input.
 //!
-//! [`MeterStatement`]: zkmeter_circuits::protocol::MeterStatement
-//! [`Period`]: zkmeter_circuits::protocol::Period
+//! Readings from files (CSV, Green Button) are imported by the `zkmeter-import` crate.
+//!
+//! [`MeterStatement`]: zkmeter_protocol::MeterStatement
+//! [`Period`]: zkmeter_protocol::Period
 
 #![deny(missing_docs)]
 
-pub mod csv;
 pub mod error;
 pub mod keys;
 pub mod record;
@@ -26,11 +27,10 @@ pub mod sign;
 pub mod synthetic;
 pub mod tariff_demo;
 
-pub use csv::{parse_readings_csv, read_readings_csv, readings_to_csv, CsvProblem};
 pub use error::MeterError;
-pub use keys::{keygen_to_dir, MeterPublicKey, MeterSigningKey};
+pub use keys::{keygen_to_dir, write_public_pem, MeterSigningKey};
 pub use record::{record, record_with_blinding};
-pub use sign::{sign_statement, verify_statement};
+pub use sign::sign_statement;
 pub use synthetic::synthetic_readings;
 pub use tariff_demo::demo_tariff;
 

@@ -1,17 +1,18 @@
 //! Recording a period: readings in, signed [`Period`] out.
 //!
 //! Promises: the frame is valid, there is exactly one reading per slot and each is within
-//! [`MAX_READING_WH`](zkmeter_circuits::encoding::MAX_READING_WH); the blinding value is uniform
+//! [`MAX_READING_WH`](zkmeter_circuit::constants::MAX_READING_WH); the blinding value is uniform
 //! in `Fp` (64 random bytes reduced mod p, bias < 2^-250); the commitment is
-//! [`native::commitment`] over the size's capacity; the signature is [`sign_statement`] over the
+//! [`primitives::commitment`] over the size's capacity; the signature is [`sign_statement`] over the
 //! period's statement. The returned period passes [`ZkFile::validate`].
 
 use ff::FromUniformBytes;
 use rand_core::TryCryptoRng;
-use zkmeter_circuits::encoding::{check_reading, FieldBytes};
-use zkmeter_circuits::native;
-use zkmeter_circuits::protocol::{Frame, MeterId, Period, SignatureBytes, ZkFile};
-use zkmeter_circuits::Fp;
+use zkmeter_circuit::encoding::check_reading;
+use zkmeter_circuit::primitives;
+use zkmeter_circuit::Fp;
+use zkmeter_protocol::FieldBytes;
+use zkmeter_protocol::{Frame, MeterId, Period, SignatureBytes, ZkFile};
 
 use crate::error::MeterError;
 use crate::keys::MeterSigningKey;
@@ -47,7 +48,7 @@ pub fn record_with_blinding(
     for (slot, &r) in readings.iter().enumerate() {
         check_reading(slot, r.into())?;
     }
-    let commitment = native::commitment(frame.size, &readings, blinding)?;
+    let commitment = primitives::commitment(frame.size, &readings, blinding)?;
     let mut period = Period {
         meter_id,
         frame,
@@ -66,13 +67,14 @@ pub fn record_with_blinding(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sign::verify_statement;
     use rand_chacha::ChaCha20Rng;
     use rand_core::SeedableRng;
-    use zkmeter_circuits::encoding::MAX_READING_WH;
-    use zkmeter_circuits::protocol::UtcTime;
-    use zkmeter_circuits::CircuitSize;
-    use zkmeter_circuits::ProtocolError;
+    use zkmeter_circuit::constants::MAX_READING_WH;
+    use zkmeter_circuit::BoundsError;
+    use zkmeter_protocol::verify_statement;
+    use zkmeter_protocol::CircuitSize;
+    use zkmeter_protocol::ProtocolError;
+    use zkmeter_protocol::UtcTime;
 
     fn setup() -> (MeterSigningKey, MeterId, Frame) {
         let key = MeterSigningKey::generate(&mut ChaCha20Rng::seed_from_u64(1)).unwrap();
@@ -88,7 +90,7 @@ mod tests {
         let mut rng = ChaCha20Rng::seed_from_u64(2);
         let p = record(&key, id, frame, readings.clone(), &mut rng).unwrap();
         let blinding = p.blinding.to_fp("blinding").unwrap();
-        let c = native::commitment(frame.size, &readings, blinding).unwrap();
+        let c = primitives::commitment(frame.size, &readings, blinding).unwrap();
         assert_eq!(p.commitment, FieldBytes::from_fp(c));
         verify_statement(&key.public_key(), &p.statement(), &p.signature).unwrap();
         assert_eq!(p.fill, None);
@@ -105,20 +107,21 @@ mod tests {
         let mut rng = ChaCha20Rng::seed_from_u64(3);
         assert!(matches!(
             record(&key, id.clone(), frame, vec![1; 23], &mut rng),
-            Err(MeterError::Protocol(ProtocolError::WrongLength {
-                found: 23,
-                expected: 24,
-                ..
-            }))
+            Err(MeterError::Protocol(ProtocolError::Bounds(
+                BoundsError::WrongLength {
+                    found: 23,
+                    expected: 24,
+                    ..
+                }
+            )))
         ));
         let mut readings = vec![1; 24];
         readings[5] = MAX_READING_WH + 1;
         assert!(matches!(
             record(&key, id.clone(), frame, readings, &mut rng),
-            Err(MeterError::Protocol(ProtocolError::ReadingTooLarge {
-                slot: 5,
-                ..
-            }))
+            Err(MeterError::Protocol(ProtocolError::Bounds(
+                BoundsError::ReadingTooLarge { slot: 5, .. }
+            )))
         ));
         let mut bad_frame = frame;
         bad_frame.slot_minutes = 20;

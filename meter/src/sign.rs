@@ -1,17 +1,15 @@
-//! Signing and verifying the meter statement.
+//! Signing the meter statement.
 //!
 //! Promises: the signature is ECDSA P-256 with SHA-256 over exactly
 //! [`MeterStatement::to_bytes`] (domain-separated; binds protocol version, meter id, frame and
-//! commitment), deterministic (RFC 6979), normalised to low `s`, stored as 64 bytes `r || s`.
-//! [`verify_statement`] accepts exactly those signatures: it refuses malformed bytes, the
-//! high-`s` twin of a valid signature and invalid signatures, each with its own error.
+//! commitment), deterministic (RFC 6979), normalised to low `s`, stored as 64 bytes `r || s`:
+//! exactly what [`zkmeter_protocol::verify_statement`] accepts.
 
-use p256::ecdsa::signature::{Signer, Verifier};
+use p256::ecdsa::signature::Signer;
 use p256::ecdsa::Signature;
-use zkmeter_circuits::protocol::{MeterStatement, SignatureBytes};
+use zkmeter_protocol::{MeterStatement, SignatureBytes};
 
-use crate::error::MeterError;
-use crate::keys::{MeterPublicKey, MeterSigningKey};
+use crate::keys::MeterSigningKey;
 
 /// Signs `statement` (deterministic RFC 6979 nonce; low-s; `r || s`).
 pub fn sign_statement(key: &MeterSigningKey, statement: &MeterStatement<'_>) -> SignatureBytes {
@@ -20,32 +18,16 @@ pub fn sign_statement(key: &MeterSigningKey, statement: &MeterStatement<'_>) -> 
     SignatureBytes(sig.normalize_s().to_bytes().into())
 }
 
-/// Verifies a meter signature over `statement`.
-///
-/// Errors: [`MeterError::MalformedSignature`] (r or s zero or not below the group order),
-/// [`MeterError::NonCanonicalSignature`] (high s), [`MeterError::InvalidSignature`].
-pub fn verify_statement(
-    key: &MeterPublicKey,
-    statement: &MeterStatement<'_>,
-    signature: &SignatureBytes,
-) -> Result<(), MeterError> {
-    let sig = Signature::from_slice(&signature.0).map_err(|_| MeterError::MalformedSignature)?;
-    if sig.normalize_s() != sig {
-        return Err(MeterError::NonCanonicalSignature);
-    }
-    key.as_verifying_key()
-        .verify(&statement.to_bytes(), &sig)
-        .map_err(|_| MeterError::InvalidSignature)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use p256::ecdsa::signature::Verifier;
     use rand_chacha::ChaCha20Rng;
     use rand_core::SeedableRng;
-    use zkmeter_circuits::encoding::FieldBytes;
-    use zkmeter_circuits::protocol::{Frame, MeterId, UtcTime, PROTOCOL_VERSION};
-    use zkmeter_circuits::CircuitSize;
+    use zkmeter_protocol::{
+        verify_statement, CircuitSize, FieldBytes, Frame, MeterId, SignatureError, UtcTime,
+        PROTOCOL_VERSION,
+    };
 
     struct Fixture {
         key: MeterSigningKey,
@@ -92,7 +74,7 @@ mod tests {
         st.meter_id = &other_id;
         assert!(matches!(
             verify_statement(&pk, &st, &sig),
-            Err(MeterError::InvalidSignature)
+            Err(SignatureError::Invalid)
         ));
 
         let other_c = FieldBytes([4; 32]);
@@ -100,7 +82,7 @@ mod tests {
         st.commitment = &other_c;
         assert!(matches!(
             verify_statement(&pk, &st, &sig),
-            Err(MeterError::InvalidSignature)
+            Err(SignatureError::Invalid)
         ));
 
         let mut other_frame = f.frame;
@@ -109,20 +91,20 @@ mod tests {
         st.frame = &other_frame;
         assert!(matches!(
             verify_statement(&pk, &st, &sig),
-            Err(MeterError::InvalidSignature)
+            Err(SignatureError::Invalid)
         ));
 
         let mut st = f.statement();
         st.protocol_version += 1;
         assert!(matches!(
             verify_statement(&pk, &st, &sig),
-            Err(MeterError::InvalidSignature)
+            Err(SignatureError::Invalid)
         ));
 
         let other_key = MeterSigningKey::generate(&mut ChaCha20Rng::seed_from_u64(8)).unwrap();
         assert!(matches!(
             verify_statement(&other_key.public_key(), &f.statement(), &sig),
-            Err(MeterError::InvalidSignature)
+            Err(SignatureError::Invalid)
         ));
     }
 
@@ -142,7 +124,7 @@ mod tests {
         let high_bytes = SignatureBytes(high.to_bytes().into());
         assert!(matches!(
             verify_statement(&pk, &f.statement(), &high_bytes),
-            Err(MeterError::NonCanonicalSignature)
+            Err(SignatureError::NonCanonical)
         ));
     }
 
@@ -153,14 +135,14 @@ mod tests {
         for bad in [[0u8; 64], [0xff; 64]] {
             assert!(matches!(
                 verify_statement(&pk, &f.statement(), &SignatureBytes(bad)),
-                Err(MeterError::MalformedSignature)
+                Err(SignatureError::Malformed)
             ));
         }
         let mut garbage = [0x11u8; 64];
         garbage[40] = 0x22;
         assert!(matches!(
             verify_statement(&pk, &f.statement(), &SignatureBytes(garbage)),
-            Err(MeterError::InvalidSignature)
+            Err(SignatureError::Invalid)
         ));
         let mut flipped = sign_statement(&f.key, &f.statement());
         flipped.0[5] ^= 1;

@@ -13,8 +13,8 @@
 
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
-use zkmeter_circuits::encoding::MAX_READING_WH;
-use zkmeter_circuits::protocol::Frame;
+use zkmeter_circuit::constants::MAX_READING_WH;
+use zkmeter_protocol::Frame;
 
 use crate::error::MeterError;
 use crate::{mix_seed, unit_f64};
@@ -119,8 +119,8 @@ pub fn synthetic_readings(frame: &Frame, seed: u64) -> Result<Vec<u32>, MeterErr
 #[cfg(test)]
 mod tests {
     use super::*;
-    use zkmeter_circuits::protocol::UtcTime;
-    use zkmeter_circuits::CircuitSize;
+    use zkmeter_protocol::CircuitSize;
+    use zkmeter_protocol::UtcTime;
 
     fn month(minutes: u16, size: CircuitSize) -> Frame {
         // 2026-03-02 is a Monday.

@@ -7,13 +7,13 @@
 //!
 //! Promises: [`demo_tariff`] is deterministic in `(frame, seed)`, has one price per slot (a
 //! 15-minute slot takes its half-hour's price, a 60-minute slot the mean of its two halves),
-//! every price within [`MAX_ABS_PRICE`](zkmeter_circuits::encoding::MAX_ABS_PRICE), prices in
+//! every price within [`MAX_ABS_PRICE`](zkmeter_circuit::constants::MAX_ABS_PRICE), prices in
 //! micro-GBP per kWh (150 000 = 0.15 GBP/kWh), id `demo-<seed>-<YYYYMMDD of the frame start>`.
 //! Like the household simulator, a half-hour's price depends on the seed and the day only.
 
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
-use zkmeter_circuits::protocol::{Frame, Tariff};
+use zkmeter_protocol::{Frame, Tariff};
 
 use crate::error::MeterError;
 use crate::{mix_seed, unit_f64};
@@ -117,9 +117,9 @@ pub fn demo_tariff(frame: &Frame, seed: u64) -> Result<Tariff, MeterError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use zkmeter_circuits::encoding::MAX_ABS_PRICE;
-    use zkmeter_circuits::protocol::UtcTime;
-    use zkmeter_circuits::CircuitSize;
+    use zkmeter_circuit::constants::MAX_ABS_PRICE;
+    use zkmeter_protocol::CircuitSize;
+    use zkmeter_protocol::UtcTime;
 
     fn month(minutes: u16, size: CircuitSize) -> Frame {
         Frame::natural(

@@ -10,7 +10,7 @@
 
 #![deny(missing_docs)]
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use halo2_proofs::{pasta::EqAffine, poly::commitment::Params};
@@ -182,16 +182,7 @@ impl ParamStore {
 
     fn store(&self, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         std::fs::create_dir_all(&self.dir)?;
-        let tmp = self.dir.join(format!(
-            ".{}.tmp-{}-{:?}",
-            path.file_name().unwrap_or_default().to_string_lossy(),
-            std::process::id(),
-            std::thread::current().id()
-        ));
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
+        zkmeter_fs::write_atomic(path, bytes, false)
     }
 }
 

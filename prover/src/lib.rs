@@ -6,7 +6,7 @@
 //! [`Submission`]. Readings and the blinding value never leave this crate's caller.
 //!
 //! ```no_run
-//! # use zkmeter_circuits::{protocol::{Period, Tariff, ZkFile}, CircuitSize};
+//! # use zkmeter_protocol::{Period, Tariff, ZkFile};
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let period = Period::read("period.bin".as_ref())?;
 //! let tariff = Tariff::read("tariff.json".as_ref())?;
@@ -20,16 +20,13 @@
 
 #![deny(missing_docs)]
 
-use halo2_proofs::{pasta::EqAffine, poly::commitment::Params};
 use rand_core::CryptoRng;
 use thiserror::Error;
-use zkmeter_circuits::{
-    native,
-    proof::{create_proof, ProofError, ProvingKey, PublicInputs},
-    protocol::{statement_context, Frame, Period, Submission, Tariff},
-    CircuitSize, ProtocolError,
+use zkmeter_circuit::{primitives, IpaParams, Proof, ProofError, ProvingKey, PublicInputs};
+use zkmeter_protocol::{
+    verify_statement, BillClaim, CircuitSize, Frame, KeyError, MeterPublicKey, Period,
+    ProtocolError, SignatureError, Submission, Tariff,
 };
-use zkmeter_meter::{verify_statement, MeterError, MeterPublicKey};
 
 /// Why the plugin refused to prove, or failed to.
 #[derive(Debug, Error)]
@@ -40,7 +37,10 @@ pub enum ProverError {
     CommitmentMismatch,
     /// The meter signature over the period does not verify.
     #[error("meter signature on the period does not verify: {0}")]
-    Signature(#[source] MeterError),
+    Signature(#[source] SignatureError),
+    /// The meter public key carried in the period file cannot be read.
+    #[error("meter signature on the period does not verify: {0}")]
+    MeterKey(#[source] KeyError),
     /// The period's meter public key is not the one the consumer expects.
     #[error("period file is signed by another meter key than the one given")]
     MeterKeyMismatch,
@@ -74,7 +74,8 @@ pub fn check_period(period: &Period, meter_key: &MeterPublicKey) -> Result<(), P
     verify_statement(meter_key, &period.statement(), &period.signature)
         .map_err(ProverError::Signature)?;
     let blinding = period.blinding.to_fp("blinding value")?;
-    let recomputed = native::commitment(period.frame.size, &period.readings, blinding)?;
+    let recomputed = primitives::commitment(period.frame.size, &period.readings, blinding)
+        .map_err(ProtocolError::from)?;
     if period.commitment.to_fp("commitment")? != recomputed {
         return Err(ProverError::CommitmentMismatch);
     }
@@ -89,20 +90,16 @@ pub fn public_inputs(period: &Period, tariff: &Tariff) -> Result<PublicInputs, P
             tariff: tariff.frame,
         });
     }
-    let (bill, energy_wh) = native::bill(&tariff.prices, &period.readings)?;
-    Ok(PublicInputs {
-        size: period.frame.size,
-        commitment: period.commitment.to_fp("commitment")?,
+    let (bill, energy_wh) =
+        primitives::bill(&tariff.prices, &period.readings).map_err(ProtocolError::from)?;
+    let claim = BillClaim {
+        meter_id: &period.meter_id,
+        frame: &period.frame,
+        commitment: &period.commitment,
         bill,
         energy_wh,
-        context: statement_context(
-            &period.meter_id,
-            &period.frame,
-            &tariff.tariff_id,
-            &tariff.digest(),
-        ),
-        prices: tariff.prices.clone(),
-    })
+    };
+    Ok(claim.public_inputs(tariff, &tariff.digest())?)
 }
 
 /// A period that passed every check before proving, with the public inputs of its bill.
@@ -134,7 +131,7 @@ pub fn check<'a>(
     expected_meter_key: Option<&MeterPublicKey>,
 ) -> Result<Checked<'a>, ProverError> {
     let carried =
-        MeterPublicKey::from_pem_str(&period.meter_public_key).map_err(ProverError::Signature)?;
+        MeterPublicKey::from_pem_str(&period.meter_public_key).map_err(ProverError::MeterKey)?;
     if expected_meter_key.is_some_and(|expected| expected != &carried) {
         return Err(ProverError::MeterKeyMismatch);
     }
@@ -147,18 +144,17 @@ pub fn check<'a>(
     })
 }
 
-/// A privacy plugin for one circuit size: parameters and the proving key (built once).
+/// A privacy plugin for one circuit size: its proving key (built once, owning the parameters).
 #[derive(Debug)]
 pub struct Plugin {
-    params: Params<EqAffine>,
     pk: ProvingKey,
 }
 
 impl Plugin {
     /// Builds the proving key for `size` (a few seconds at the month sizes).
-    pub fn new(size: CircuitSize, params: Params<EqAffine>) -> Result<Self, ProverError> {
-        let pk = ProvingKey::build(size, &params)?;
-        Ok(Plugin { params, pk })
+    pub fn new(size: CircuitSize, params: IpaParams) -> Result<Self, ProverError> {
+        let pk = ProvingKey::build(size, params)?;
+        Ok(Plugin { pk })
     }
 
     /// The size this plugin proves.
@@ -166,9 +162,9 @@ impl Plugin {
         self.pk.size()
     }
 
-    /// The parameters.
-    pub fn params(&self) -> &Params<EqAffine> {
-        &self.params
+    /// The proving key.
+    pub fn proving_key(&self) -> &ProvingKey {
+        &self.pk
     }
 
     /// Checks the period, computes its bill under `tariff`, proves it and returns the
@@ -208,14 +204,8 @@ impl Plugin {
         } = checked;
         self.check_size(period.frame.size)?;
         let blinding = period.blinding.to_fp("blinding value")?;
-        let proof = create_proof(
-            &self.params,
-            &self.pk,
-            &period.readings,
-            blinding,
-            public,
-            rng,
-        )?;
+        let instance = public.to_instance().map_err(ProtocolError::from)?;
+        let proof = Proof::create(&self.pk, &period.readings, blinding, &instance, rng)?;
         Ok(Submission {
             meter_id: period.meter_id.clone(),
             frame: period.frame,
@@ -225,7 +215,7 @@ impl Plugin {
             tariff_digest: tariff.digest(),
             bill: public.bill,
             energy_wh: public.energy_wh,
-            proof,
+            proof: proof.into_bytes(),
         })
     }
 }

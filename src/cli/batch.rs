@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::Args;
-use zkmeter_verifier::job::{self, Fault, JobConfig, Progress, DEFAULT_CHUNK};
+use zkmeter_verifier::job::{self, Faults, JobConfig, Progress, DEFAULT_CHUNK};
 
 use super::{usage, verify::build_verifier, CliError};
 
@@ -123,7 +123,7 @@ pub fn run(args: BatchArgs, store: &zkmeter_params::ParamStore) -> Result<(), Cl
         summary: args.summary,
         threads: args.threads,
         chunk: args.chunk,
-        fault: Fault::from_env(),
+        faults: Faults::from_env(),
     };
     let mut display = Display::new();
     let outcome = job::run(

@@ -26,11 +26,9 @@ use clap::Args;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use rayon::prelude::*;
-use zkmeter_circuits::{
-    protocol::{write_atomic, Frame, MeterId, Period, Submission, Tariff, UtcTime, ZkFile},
-    CircuitSize,
-};
 use zkmeter_meter::{demo_tariff, record, synthetic_readings, MeterSigningKey};
+use zkmeter_protocol::fs::write_atomic;
+use zkmeter_protocol::{CircuitSize, Frame, MeterId, Period, Submission, Tariff, UtcTime, ZkFile};
 use zkmeter_prover::Plugin;
 use zkmeter_verifier::registry::RegistryLine;
 
@@ -101,7 +99,7 @@ fn period_of(
 }
 
 fn write(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
-    write_atomic(path, bytes).map_err(|e| usage(path.display(), e))
+    write_atomic(path, bytes, false).map_err(|e| usage(path.display(), e))
 }
 
 /// Progress of the proofs: a bar on a terminal, a line every few seconds otherwise.

@@ -4,14 +4,12 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use clap::Args;
-use zkmeter_circuits::{
-    protocol::{write_atomic, Frame, MeterId, Tariff, UtcTime, ZkFile},
-    CircuitSize,
-};
 use zkmeter_import::readings::green_button::parse_green_button;
 use zkmeter_import::tariffs::{agile::parse_agile, prices_for_frame};
 use zkmeter_import::{fit_to_frame, Fill};
 use zkmeter_meter::MeterSigningKey;
+use zkmeter_protocol::fs::write_atomic;
+use zkmeter_protocol::{CircuitSize, Frame, MeterId, Tariff, UtcTime, ZkFile};
 
 use super::{
     meter::{self, FrameArgs, MeterCommand, RecordArgs},
@@ -106,7 +104,7 @@ fn real_inputs(keys: &Path, period: &Path, tariff_path: &Path) -> Result<(), Cli
     let negative = prices.iter().filter(|&&p| p < 0).count();
     let tariff = Tariff::new("agile-A-20200303", "GBP", frame, prices)
         .map_err(|e| CliError::Rejected(e.to_string()))?;
-    write_atomic(tariff_path, tariff.to_json().as_bytes()).map_err(|e| usage("write", e))?;
+    write_atomic(tariff_path, tariff.to_json().as_bytes(), false).map_err(|e| usage("write", e))?;
     println!(
         "tariff {}: {} half-hourly prices, {} negative; 1 p/kWh = 10000 micro-GBP/kWh, exact",
         tariff.tariff_id,

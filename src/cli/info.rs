@@ -2,7 +2,7 @@
 //! per size, for scripts/bench-report.sh).
 
 use clap::Args;
-use zkmeter_circuits::{proof::proof_len, shape, CircuitSize};
+use zkmeter_circuit::{proof_len, shape, CircuitSize};
 
 use super::{load_params, CliError};
 
@@ -38,7 +38,7 @@ pub fn run(args: InfoArgs, store: &zkmeter_params::ParamStore) -> Result<(), Cli
         } else {
             let params = load_params(store, size)?;
             let started = std::time::Instant::now();
-            zkmeter_circuits::proof::ProvingKey::build(size, &params)
+            zkmeter_circuit::ProvingKey::build(size, params)
                 .map_err(|e| super::usage("key generation", e))?;
             Some(started.elapsed().as_secs_f64())
         };

@@ -3,9 +3,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use zkmeter_circuits::protocol::{
-    envelope::FileKind, read_capped, Period, Submission, Tariff, ZkFile,
-};
+use zkmeter_protocol::{envelope::FileKind, fs::read_capped, Period, Submission, Tariff, ZkFile};
 
 use super::{usage, CliError};
 
@@ -18,9 +16,9 @@ pub struct InspectArgs {
 pub fn run(args: InspectArgs) -> Result<(), CliError> {
     let cap = Period::CAP
         .max(Submission::CAP)
-        .max(zkmeter_circuits::protocol::tariff::TARIFF_CAP);
+        .max(zkmeter_protocol::tariff::TARIFF_CAP);
     let bytes = read_capped(&args.file, cap, "zkmeter").map_err(|e| usage("inspect", e))?;
-    let rejected = |e: zkmeter_circuits::FileError| {
+    let rejected = |e: zkmeter_protocol::FileError| {
         CliError::Rejected(format!("{}: {e}", args.file.display()))
     };
     let json = match FileKind::sniff(&bytes) {

@@ -3,13 +3,10 @@
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
-use zkmeter_circuits::{
-    protocol::{Frame, MeterId, UtcTime, ZkFile},
-    CircuitSize,
-};
 use zkmeter_import::readings::{csv::read_readings_csv, green_button::read_green_button};
 use zkmeter_import::{fit_to_frame, Fill};
 use zkmeter_meter::{keygen_to_dir, record, synthetic_readings, MeterSigningKey};
+use zkmeter_protocol::{CircuitSize, Frame, MeterId, UtcTime, ZkFile};
 
 use super::{format_kwh, usage, CliError};
 

@@ -14,7 +14,7 @@ mod verify;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
-use zkmeter_circuits::CircuitSize;
+use zkmeter_protocol::CircuitSize;
 
 /// A command's failure, turned into one line on stderr and an exit code.
 #[derive(Debug, thiserror::Error)]
@@ -127,14 +127,14 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
 /// Parses a size name for clap.
 pub fn parse_size(s: &str) -> Result<CircuitSize, String> {
     s.parse()
-        .map_err(|e: zkmeter_circuits::ProtocolError| e.to_string())
+        .map_err(|e: zkmeter_circuit::size::UnknownSize| e.to_string())
 }
 
 /// Loads the parameters for `size`, showing progress (generation can take a minute).
 pub fn load_params(
     store: &zkmeter_params::ParamStore,
     size: CircuitSize,
-) -> Result<halo2_proofs::poly::commitment::Params<zkmeter_circuits::EqAffine>, CliError> {
+) -> Result<zkmeter_circuit::IpaParams, CliError> {
     let k = size.k();
     let step = progress::Step::start(format!("Loading IPA parameters (k = {k})"));
     let params = store
@@ -169,6 +169,6 @@ pub fn format_bill(nano: i128, currency: &str) -> String {
         "{currency} {sign}{}.{:02} (exactly {} {currency})",
         cents / 100,
         cents % 100,
-        zkmeter_circuits::encoding::format_nano(nano)
+        zkmeter_protocol::encoding::format_nano(nano)
     )
 }

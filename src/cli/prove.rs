@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use zkmeter_circuits::protocol::{Period, Tariff, ZkFile};
-use zkmeter_meter::MeterPublicKey;
+use zkmeter_protocol::MeterPublicKey;
+use zkmeter_protocol::{Period, Tariff, ZkFile};
 use zkmeter_prover::{Plugin, ProverError};
 
 use super::{format_bill, format_kwh, load_params, progress::Step, usage, CliError};
@@ -90,9 +90,9 @@ fn rejected(e: ProverError) -> CliError {
 }
 
 /// A file that cannot be read is an I/O error (2); one that is read but refused is rejected (1).
-pub fn file_error(flag: &str, e: zkmeter_circuits::FileError) -> CliError {
+pub fn file_error(flag: &str, e: zkmeter_protocol::FileError) -> CliError {
     match e {
-        zkmeter_circuits::FileError::Io { .. } => usage(flag, e),
+        zkmeter_protocol::FileError::Io { .. } => usage(flag, e),
         other => CliError::Rejected(format!("{flag}: {other}")),
     }
 }

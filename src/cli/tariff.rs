@@ -3,10 +3,6 @@
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
-use zkmeter_circuits::{
-    encoding::format_micro,
-    protocol::{write_atomic, Frame, Tariff},
-};
 use zkmeter_import::decimal::Decimal;
 use zkmeter_import::tariffs::{
     agile::read_agile,
@@ -15,6 +11,9 @@ use zkmeter_import::tariffs::{
     urdb::{read_urdb, PER_KWH_SHIFT},
 };
 use zkmeter_meter::demo_tariff;
+use zkmeter_protocol::encoding::format_micro;
+use zkmeter_protocol::fs::write_atomic;
+use zkmeter_protocol::{Frame, Tariff};
 
 use super::{meter::FrameArgs, usage, CliError};
 
@@ -135,7 +134,7 @@ fn write_tariff(
         .unwrap_or_else(|| default_id(source, &frame));
     let tariff =
         Tariff::new(&id, currency, frame, prices).map_err(|e| CliError::Rejected(e.to_string()))?;
-    write_atomic(&common.out, tariff.to_json().as_bytes()).map_err(|e| usage("--out", e))?;
+    write_atomic(&common.out, tariff.to_json().as_bytes(), false).map_err(|e| usage("--out", e))?;
     summary(&tariff, &common.out);
     if !note.is_empty() {
         println!("  {note}");
@@ -175,7 +174,8 @@ pub fn run(command: TariffCommand) -> Result<(), CliError> {
         TariffCommand::Demo { frame, seed, out } => {
             let frame = frame.frame()?;
             let tariff = demo_tariff(&frame, seed).map_err(|e| usage("tariff demo", e))?;
-            write_atomic(&out, tariff.to_json().as_bytes()).map_err(|e| usage("--out", e))?;
+            write_atomic(&out, tariff.to_json().as_bytes(), false)
+                .map_err(|e| usage("--out", e))?;
             summary(&tariff, &out);
             Ok(())
         }

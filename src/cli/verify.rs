@@ -3,13 +3,8 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use zkmeter_circuits::{
-    proof::PublicInputs,
-    protocol::{Submission, Tariff, ZkFile},
-    CircuitSize, FileError,
-};
-use zkmeter_meter::MeterPublicKey;
-use zkmeter_verifier::{Accepted, Verifier};
+use zkmeter_protocol::{CircuitSize, FileError, MeterPublicKey, Submission, Tariff, ZkFile};
+use zkmeter_verifier::{check_submission, Accepted, Checked, UtilityTariff, Verifier};
 
 use super::{format_bill, format_kwh, load_params, progress::Step, usage, CliError};
 
@@ -37,24 +32,25 @@ impl VerifyArgs {
     }
 }
 
-/// A submission with the meter key and tariff it is checked against, all cheap checks passed.
-pub struct Checked {
+/// A submission that passed every check but its proof, with the tariff's currency.
+pub struct CheckedFiles {
     /// The submission.
     pub submission: Submission,
-    /// The public inputs its proof must verify against.
-    public: PublicInputs,
+    /// What its proof must verify against.
+    checked: Checked,
     currency: String,
 }
 
-impl Checked {
+impl CheckedFiles {
     /// The tariff's currency.
     pub fn currency(&self) -> &str {
         &self.currency
     }
 }
 
-/// Reads the files and runs every check but the proof (no parameters or keys needed).
-pub fn check_files(args: &VerifyArgs) -> Result<Checked, CliError> {
+/// Reads the files and runs every check but the proof ([`check_submission`], exactly as the
+/// batch job does; no parameters or keys needed).
+pub fn check_files(args: &VerifyArgs) -> Result<CheckedFiles, CliError> {
     let meter_key =
         MeterPublicKey::read_pem(&args.meter_pub).map_err(|e| usage("--meter-pub", e))?;
     let tariff = Tariff::read(&args.tariff).map_err(|e| usage("--tariff", e))?;
@@ -63,12 +59,13 @@ pub fn check_files(args: &VerifyArgs) -> Result<Checked, CliError> {
         e @ FileError::Io { .. } => usage("--submission", e),
         other => CliError::Rejected(format!("submission rejected: {other}")),
     })?;
-    let public = zkmeter_verifier::check_statement(&submission, &meter_key, &tariff)
+    let currency = tariff.currency.clone();
+    let checked = check_submission(&submission, &meter_key, &UtilityTariff::new(tariff), None)
         .map_err(|e| CliError::Rejected(format!("rejected: {e}")))?;
-    Ok(Checked {
+    Ok(CheckedFiles {
         submission,
-        public,
-        currency: tariff.currency,
+        checked,
+        currency,
     })
 }
 
@@ -85,14 +82,10 @@ pub fn build_verifier(
 }
 
 /// Verifies a checked submission's proof (the cheap checks are not run again).
-pub fn verify_checked(verifier: &Verifier, checked: &Checked) -> Result<Accepted, CliError> {
+pub fn verify_checked(verifier: &Verifier, files: &CheckedFiles) -> Result<Accepted, CliError> {
     verifier
-        .verify_proof_for(&checked.public, &checked.submission.proof)
-        .map_err(|e| CliError::Rejected(format!("rejected: {e}")))?;
-    Ok(Accepted {
-        bill: checked.public.bill,
-        energy_wh: checked.public.energy_wh,
-    })
+        .verify_checked(&files.checked)
+        .map_err(|e| CliError::Rejected(format!("rejected: {e}")))
 }
 
 pub fn run(args: VerifyArgs, store: &zkmeter_params::ParamStore) -> Result<(), CliError> {

@@ -1,69 +1,51 @@
 //! Batch verification of many proofs of one circuit size.
 //!
-//! halo2's [`BatchVerifier`] folds every proof's final multi-scalar multiplication into one
-//! random linear combination and checks it once ("one combined check per chunk"). It answers a
-//! single bool, so when a chunk fails the bad proofs are found by bisection: each half is
-//! checked again, down to groups of [`SINGLE_BELOW`] proofs, which are verified one by one with
-//! the single verifier (which also gives the typed reason). One bad proof among `n` costs about
+//! A [`BatchValidator`] folds every proof's final multi-scalar multiplication into one random
+//! linear combination and checks it once ("one combined check per chunk"). It answers a single
+//! bool, so when a chunk fails the bad proofs are found by bisection: each half is checked
+//! again, down to groups of [`SINGLE_BELOW`] proofs, which are verified one by one with the
+//! single verifier (which also gives the typed reason). One bad proof among `n` costs about
 //! `2 log2(n)` extra combined checks of shrinking halves.
 //!
-//! [`BatchVerifier::finalize`] returns `true` for an empty batch; [`verify_all`] never asks it
-//! about an empty set, so "true" is only ever evidence about at least one proof.
+//! [`verify_all`] never asks about an empty set (and the validator answers `false` for one),
+//! so "true" is only ever evidence about at least one proof.
 
-use halo2_proofs::{pasta::EqAffine, plonk::BatchVerifier};
-use zkmeter_circuits::{proof::PublicInputs, Fp};
+use zkmeter_circuit::BatchValidator;
 
-use crate::{Rejection, Verifier};
+use crate::{Checked, Rejection, Verifier};
 
 /// Groups at most this large are verified one by one rather than bisected further.
 pub const SINGLE_BELOW: usize = 2;
 
-/// One proof to verify, with its public inputs and their instance columns (built once).
-#[derive(Clone, Debug)]
-pub struct BatchItem {
-    /// The public inputs (for the single verifier).
-    pub public: PublicInputs,
-    /// The instance columns, in the order of [`PublicInputs::columns`].
-    pub columns: Vec<Vec<Fp>>,
-    /// The proof bytes (exact length already checked).
-    pub proof: Vec<u8>,
-}
-
-impl BatchItem {
-    /// Builds the instance columns of `public`.
-    pub fn new(public: PublicInputs, proof: Vec<u8>) -> Result<Self, Rejection> {
-        let columns = public.columns()?.into_iter().collect();
-        Ok(BatchItem {
-            public,
-            columns,
-            proof,
-        })
-    }
-}
-
-/// One combined check of a non-empty set of proofs.
-fn combined(verifier: &Verifier, items: &[&BatchItem]) -> bool {
+/// One combined check of a non-empty set of proofs of the verifier's size.
+fn combined(verifier: &Verifier, items: &[&Checked]) -> bool {
     debug_assert!(!items.is_empty());
-    let mut batch = BatchVerifier::<EqAffine>::new();
+    let mut batch = BatchValidator::new(verifier.size());
     for item in items {
-        batch.add_proof(vec![item.columns.clone()], item.proof.clone());
+        if item
+            .proof()
+            .add_to_batch(&mut batch, item.instance())
+            .is_err()
+        {
+            return false;
+        }
     }
-    batch.finalize(verifier.params(), verifier.verifying_key().inner())
+    batch.validate(verifier.verifying_key())
 }
 
-/// Verifies every item: `Ok(())` or the reason it was rejected, in the items' order.
+/// Verifies every item's proof: `Ok(())` or the reason it was rejected, in the items' order.
 ///
-/// Every item must be of the verifier's size (a mismatch is rejected, not bisected). Runs on
-/// the current rayon pool.
-pub fn verify_all(verifier: &Verifier, items: &[&BatchItem]) -> Vec<Result<(), Rejection>> {
+/// An item of another size than the verifier's is rejected, not bisected. Runs on the current
+/// rayon pool.
+pub fn verify_all(verifier: &Verifier, items: &[&Checked]) -> Vec<Result<(), Rejection>> {
     let mut out: Vec<Option<Result<(), Rejection>>> = (0..items.len()).map(|_| None).collect();
     let mut same_size = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
-        if item.public.size == verifier.size() {
+        if item.size() == verifier.size() {
             same_size.push(i);
         } else {
             out[i] = Some(Err(Rejection::SizeMismatch {
-                submission: item.public.size,
+                submission: item.size(),
                 served: verifier.size(),
             }));
         }
@@ -80,15 +62,15 @@ pub fn verify_all(verifier: &Verifier, items: &[&BatchItem]) -> Vec<Result<(), R
         .collect()
 }
 
-fn bisect(verifier: &Verifier, items: &[&BatchItem]) -> Vec<Result<(), Rejection>> {
+fn bisect(verifier: &Verifier, items: &[&Checked]) -> Vec<Result<(), Rejection>> {
     if items.is_empty() {
-        // Never evidence: finalize() says true for nothing.
+        // Never evidence.
         return vec![];
     }
     if items.len() <= SINGLE_BELOW {
         return items
             .iter()
-            .map(|item| verifier.verify_proof_for(&item.public, &item.proof))
+            .map(|item| verifier.verify_checked(item).map(|_| ()))
             .collect();
     }
     if combined(verifier, items) {

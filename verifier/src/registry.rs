@@ -24,8 +24,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
-use zkmeter_circuits::protocol::MeterId;
-use zkmeter_meter::MeterPublicKey;
+use zkmeter_protocol::MeterId;
+use zkmeter_protocol::MeterPublicKey;
 
 /// Cap on one registry line (an SPKI PEM P-256 key is under 200 bytes).
 pub const MAX_LINE_BYTES: usize = 4096;
@@ -170,21 +170,15 @@ impl Registry {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use zkmeter_meter::MeterSigningKey;
+    use p256::ecdsa::SigningKey;
+    use p256::elliptic_curve::Generate;
 
+    /// A P-256 public key, deterministic in `seed`.
     fn pem(seed: u8) -> String {
-        let mut rng = rand_chacha_like(seed);
-        MeterSigningKey::generate(&mut rng)
-            .unwrap()
-            .public_key()
-            .to_pem()
-            .unwrap()
-    }
-
-    /// A tiny deterministic RNG for key generation in tests.
-    fn rand_chacha_like(seed: u8) -> impl rand_core::TryCryptoRng {
         use rand_core::SeedableRng;
-        rand_chacha::ChaCha20Rng::from_seed([seed; 32])
+        let mut rng = rand_chacha::ChaCha20Rng::from_seed([seed; 32]);
+        let key = SigningKey::try_generate_from_rng(&mut rng).unwrap();
+        MeterPublicKey::from(*key.verifying_key()).to_pem().unwrap()
     }
 
     fn line(id: &str, seed: u8, revoked: bool) -> String {

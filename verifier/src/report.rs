@@ -1,5 +1,5 @@
 //! The batch job's outputs: the CSV report (one row per input file) and the JSON summary,
-//! both written atomically (temporary file beside the target, fsync, rename).
+//! both written atomically (`zkmeter_fs`: temporary file beside the target, fsync, rename).
 //!
 //! Report columns, in this order: `file, meter_id, period_start, outcome, bill, energy_wh,
 //! reason`. `file` is the path relative to the input directory with `/` separators; rows come
@@ -7,10 +7,6 @@
 //! `energy_wh` whole Wh. Fields are quoted (RFC 4180) when they hold `,`, `"`, CR or LF. No row
 //! holds a time of day or anything else that differs between two runs over the same inputs
 //! and ledger, so such runs give byte-identical reports.
-
-use std::fs::File;
-use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
@@ -136,76 +132,6 @@ impl Summary {
     }
 }
 
-/// A file being written beside its target, renamed into place by [`AtomicFile::commit`].
-///
-/// The temporary file is `.NAME.partial` in the target's directory: a leftover of a killed run
-/// is removed first, and the file is then created exclusively (never following a planted link).
-#[derive(Debug)]
-pub struct AtomicFile {
-    target: PathBuf,
-    tmp: PathBuf,
-    out: BufWriter<File>,
-}
-
-impl AtomicFile {
-    /// Starts writing `target`.
-    pub fn create(target: &Path) -> std::io::Result<Self> {
-        let dir = match target.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => Path::new("."),
-        };
-        let name = target
-            .file_name()
-            .ok_or_else(|| std::io::Error::other("path has no file name"))?;
-        let tmp = dir.join(format!(".{}.partial", name.to_string_lossy()));
-        match std::fs::remove_file(&tmp) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
-            _ => {}
-        }
-        let file = zkmeter_circuits::protocol::envelope::create_new_file(&tmp, false)?;
-        Ok(AtomicFile {
-            target: target.to_owned(),
-            tmp,
-            out: BufWriter::new(file),
-        })
-    }
-
-    /// Appends bytes.
-    pub fn write(&mut self, bytes: &[u8]) -> std::io::Result<()> {
-        self.out.write_all(bytes)
-    }
-
-    /// Flushes and syncs the temporary file (it is complete, not yet in place).
-    pub fn sync(&mut self) -> std::io::Result<()> {
-        self.out.flush()?;
-        self.out.get_ref().sync_all()
-    }
-
-    /// Syncs and renames the file into place, then syncs the directory (best effort).
-    pub fn commit(mut self) -> std::io::Result<()> {
-        self.sync()?;
-        std::fs::rename(&self.tmp, &self.target)?;
-        if let Some(dir) = self.target.parent() {
-            let dir = if dir.as_os_str().is_empty() {
-                Path::new(".")
-            } else {
-                dir
-            };
-            if let Ok(d) = File::open(dir) {
-                let _ = d.sync_all();
-            }
-        }
-        Ok(())
-    }
-}
-
-/// Writes `bytes` to `target` atomically.
-pub fn write_atomic(target: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut f = AtomicFile::create(target)?;
-    f.write(bytes)?;
-    f.commit()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -237,19 +163,5 @@ mod tests {
             ok.to_csv(),
             "x.bin,m-1,2026-01-01T00:00:00Z,accepted,-5,7,\n"
         );
-    }
-
-    #[test]
-    fn atomic_files_replace_the_target_and_clean_leftovers() {
-        let dir = tempfile::tempdir().unwrap();
-        let target = dir.path().join("r.csv");
-        std::fs::write(dir.path().join(".r.csv.partial"), b"left by a killed run").unwrap();
-        std::fs::write(&target, b"old").unwrap();
-        let mut f = AtomicFile::create(&target).unwrap();
-        f.write(b"new").unwrap();
-        assert_eq!(std::fs::read(&target).unwrap(), b"old");
-        f.commit().unwrap();
-        assert_eq!(std::fs::read(&target).unwrap(), b"new");
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 }

@@ -16,7 +16,7 @@
 
 use std::path::Path;
 
-use zkmeter_circuits::protocol::{Frame, UtcTime};
+use zkmeter_protocol::{Frame, UtcTime};
 
 use super::Interval;
 use crate::decimal::Decimal;
@@ -35,8 +35,7 @@ enum Unit {
 
 /// Reads a readings CSV (capped at [`MAX_READINGS_CSV_BYTES`] before parsing) for `frame`.
 pub fn read_readings_csv(path: &Path, frame: &Frame) -> Result<Vec<Interval>, ImportError> {
-    let bytes =
-        zkmeter_circuits::protocol::read_capped(path, MAX_READINGS_CSV_BYTES, "readings CSV")?;
+    let bytes = zkmeter_protocol::fs::read_capped(path, MAX_READINGS_CSV_BYTES, "readings CSV")?;
     parse_readings_csv(&bytes, frame)
 }
 
@@ -227,7 +226,7 @@ pub fn parse_readings_csv(bytes: &[u8], frame: &Frame) -> Result<Vec<Interval>, 
 mod tests {
     use super::super::{fit_to_frame, Fill};
     use super::*;
-    use zkmeter_circuits::CircuitSize;
+    use zkmeter_protocol::CircuitSize;
 
     fn frame() -> Frame {
         let start = UtcTime::parse("2026-01-01T00:00:00Z").unwrap();

@@ -65,7 +65,7 @@ pub struct GreenButton {
 /// Reads a Green Button file (capped at [`MAX_GREEN_BUTTON_BYTES`] before parsing).
 pub fn read_green_button(path: &Path) -> Result<GreenButton, ImportError> {
     let bytes =
-        zkmeter_circuits::protocol::read_capped(path, MAX_GREEN_BUTTON_BYTES, "Green Button XML")?;
+        zkmeter_protocol::fs::read_capped(path, MAX_GREEN_BUTTON_BYTES, "Green Button XML")?;
     parse_green_button(&bytes)
 }
 
@@ -442,8 +442,8 @@ fn interval(r: &RawReading, t: &ReadingType) -> Result<Interval, ImportError> {
 mod tests {
     use super::super::{fit_to_frame, Fill};
     use super::*;
-    use zkmeter_circuits::protocol::{Frame, UtcTime};
-    use zkmeter_circuits::CircuitSize;
+    use zkmeter_protocol::CircuitSize;
+    use zkmeter_protocol::{Frame, UtcTime};
 
     /// A bare (no Atom feed) document with an `espi:` prefix, 30-minute readings in mWh.
     const PREFIXED: &str = r#"<?xml version="1.0"?>

@@ -19,8 +19,8 @@ pub mod green_button;
 
 use std::collections::BTreeMap;
 
-use zkmeter_circuits::encoding::MAX_READING_WH;
-use zkmeter_circuits::protocol::{Frame, UtcTime};
+use zkmeter_circuit::constants::MAX_READING_WH;
+use zkmeter_protocol::{Frame, UtcTime};
 
 use crate::error::ImportError;
 
@@ -185,7 +185,7 @@ pub fn fit_to_frame(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use zkmeter_circuits::CircuitSize;
+    use zkmeter_protocol::CircuitSize;
 
     fn frame(slot_minutes: u16, slots: u32) -> Frame {
         let start = UtcTime::parse("2026-01-01T00:00:00Z").unwrap();

@@ -8,7 +8,7 @@
 
 use std::path::Path;
 
-use zkmeter_circuits::protocol::UtcTime;
+use zkmeter_protocol::UtcTime;
 
 use super::{to_micro, PriceInterval};
 use crate::decimal::Decimal;
@@ -33,7 +33,7 @@ pub struct AgilePrices {
 
 /// Reads an Agile CSV (capped at [`MAX_AGILE_BYTES`] before parsing).
 pub fn read_agile(path: &Path) -> Result<AgilePrices, ImportError> {
-    let bytes = zkmeter_circuits::protocol::read_capped(path, MAX_AGILE_BYTES, "Agile CSV")?;
+    let bytes = zkmeter_protocol::fs::read_capped(path, MAX_AGILE_BYTES, "Agile CSV")?;
     parse_agile(&bytes)
 }
 

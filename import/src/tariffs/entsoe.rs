@@ -15,7 +15,7 @@ use chrono::NaiveDateTime;
 use quick_xml::events::Event;
 use quick_xml::name::ResolveResult;
 use quick_xml::NsReader;
-use zkmeter_circuits::protocol::UtcTime;
+use zkmeter_protocol::UtcTime;
 
 use super::{to_micro, PriceInterval};
 use crate::decimal::Decimal;
@@ -61,7 +61,7 @@ struct PeriodRaw {
 
 /// Reads an ENTSO-E A44 document (capped at [`MAX_ENTSOE_BYTES`] before parsing).
 pub fn read_entsoe(path: &Path) -> Result<EntsoePrices, ImportError> {
-    let bytes = zkmeter_circuits::protocol::read_capped(path, MAX_ENTSOE_BYTES, "ENTSO-E XML")?;
+    let bytes = zkmeter_protocol::fs::read_capped(path, MAX_ENTSOE_BYTES, "ENTSO-E XML")?;
     parse_entsoe(&bytes)
 }
 

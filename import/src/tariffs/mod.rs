@@ -20,8 +20,8 @@ pub mod urdb;
 
 use std::collections::BTreeMap;
 
-use zkmeter_circuits::encoding::MAX_ABS_PRICE;
-use zkmeter_circuits::protocol::Frame;
+use zkmeter_circuit::constants::MAX_ABS_PRICE;
+use zkmeter_protocol::Frame;
 
 use crate::decimal::Decimal;
 use crate::error::ImportError;
@@ -153,8 +153,8 @@ pub fn prices_for_frame(points: &[PriceInterval], frame: &Frame) -> Result<Vec<i
 #[cfg(test)]
 mod tests {
     use super::*;
-    use zkmeter_circuits::protocol::UtcTime;
-    use zkmeter_circuits::CircuitSize;
+    use zkmeter_protocol::CircuitSize;
+    use zkmeter_protocol::UtcTime;
 
     fn frame(minutes: u16, slots: u32) -> Frame {
         let start = UtcTime::parse("2026-01-01T00:00:00Z").unwrap();

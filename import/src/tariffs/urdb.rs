@@ -19,7 +19,7 @@ use std::path::Path;
 use chrono::{Datelike, TimeZone, Timelike, Utc, Weekday};
 use chrono_tz::Tz;
 use serde_json::Value;
-use zkmeter_circuits::protocol::Frame;
+use zkmeter_protocol::Frame;
 
 use super::to_micro;
 use crate::decimal::Decimal;
@@ -56,7 +56,7 @@ pub struct UrdbRate {
 
 /// Reads a URDB record (capped at [`MAX_URDB_BYTES`] before parsing).
 pub fn read_urdb(path: &Path) -> Result<UrdbRate, ImportError> {
-    let bytes = zkmeter_circuits::protocol::read_capped(path, MAX_URDB_BYTES, "URDB JSON")?;
+    let bytes = zkmeter_protocol::fs::read_capped(path, MAX_URDB_BYTES, "URDB JSON")?;
     parse_urdb(&bytes)
 }
 

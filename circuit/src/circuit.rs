@@ -1,0 +1,181 @@
+//! The bill circuit: one proof that `(C, B, E)` come from readings that open `C`, under the
+//! prices of the instance column. See `docs/protocol.md` section "Circuit".
+//!
+//! Public inputs (two instance columns):
+//!
+//! ```text
+//! statement column          prices column
+//! row 0  COMMITMENT  C      row 2i    price_i + 2^31 for slot i < S (0 for padding slots)
+//! row 1  BILL        B      row 2i+1  0
+//! row 2  ENERGY      E
+//! row 3  CONTEXT     hash of meter id, frame, tariff id and digest (binds the transcript)
+//! ```
+
+use halo2_gadgets::poseidon::{
+    primitives::{ConstantLength, P128Pow5T3},
+    Hash, Pow5Chip, Pow5Config,
+};
+use halo2_proofs::{
+    circuit::{AssignedCell, Layouter, SimpleFloorPlanner, Value},
+    pasta::Fp,
+    plonk::{Advice, Circuit, Column, ConstraintSystem, Error, Instance},
+};
+
+use crate::chip::{BillCells, BillChip, BillConfig, BillInstructions};
+use crate::constants::{
+    BILL, COMMITMENT, COMMITMENT_DOMAIN_TAG, CONTEXT, ENERGY, READINGS_PER_WORD,
+};
+
+/// Poseidon width and rate used throughout.
+const WIDTH: usize = 3;
+const RATE: usize = 2;
+
+/// Columns of the bill circuit.
+#[derive(Clone, Debug)]
+pub struct BillCircuitConfig {
+    statement: Column<Instance>,
+    state: [Column<Advice>; WIDTH],
+    poseidon: Pow5Config<Fp, WIDTH, RATE>,
+    bill: BillConfig,
+}
+
+/// The bill circuit for `W` words of readings (capacity `12 W` slots).
+#[derive(Clone, Debug)]
+pub struct BillCircuit<const W: usize> {
+    readings: Vec<Value<u32>>,
+    blinding: Value<Fp>,
+}
+
+impl<const W: usize> BillCircuit<W> {
+    /// The circuit with no witness (for key generation).
+    pub fn blank() -> Self {
+        BillCircuit {
+            readings: vec![Value::unknown(); W * READINGS_PER_WORD],
+            blinding: Value::unknown(),
+        }
+    }
+
+    /// The circuit with its witness: the readings padded to the capacity (as
+    /// [`crate::primitives::padded_readings`] returns them) and the blinding value. Synthesis
+    /// fails on any other length.
+    pub fn new(readings: &[u32], blinding: Fp) -> Self {
+        BillCircuit {
+            readings: readings.iter().map(|&r| Value::known(r)).collect(),
+            blinding: Value::known(blinding),
+        }
+    }
+}
+
+impl<const W: usize> Circuit<Fp> for BillCircuit<W> {
+    type Config = BillCircuitConfig;
+    type FloorPlanner = SimpleFloorPlanner;
+
+    fn without_witnesses(&self) -> Self {
+        Self::blank()
+    }
+
+    /// Columns: 8 advice (4 Poseidon, 4 bill), 6 fixed (Poseidon round constants; `rc_b[0]`
+    /// doubles as the constant column), 1 lookup table, 2 instance. Enables equality on the
+    /// statement column, the Poseidon state and the bill chip's `acc`, `bill`, `energy`.
+    fn configure(meta: &mut ConstraintSystem<Fp>) -> Self::Config {
+        let state = [(); WIDTH].map(|_| meta.advice_column());
+        let partial_sbox = meta.advice_column();
+        let rc_a = [(); WIDTH].map(|_| meta.fixed_column());
+        let rc_b = [(); WIDTH].map(|_| meta.fixed_column());
+        meta.enable_constant(rc_b[0]);
+        let poseidon = Pow5Chip::configure::<P128Pow5T3>(meta, state, partial_sbox, rc_a, rc_b);
+
+        let statement = meta.instance_column();
+        let prices = meta.instance_column();
+        meta.enable_equality(statement);
+        let bill_columns = [(); 4].map(|_| meta.advice_column());
+        let bill = BillChip::configure(meta, bill_columns, prices);
+
+        BillCircuitConfig {
+            statement,
+            state,
+            poseidon,
+            bill,
+        }
+    }
+
+    fn synthesize(
+        &self,
+        config: Self::Config,
+        mut layouter: impl Layouter<Fp>,
+    ) -> Result<(), Error> {
+        if self.readings.len() != W * READINGS_PER_WORD {
+            return Err(Error::Synthesis);
+        }
+        // 1. B, E and the packed words from the private readings and the public prices. The
+        //    bill region is laid out first, so it starts at row 0 (prices are read by row).
+        let bill_chip = BillChip::construct(config.bill.clone());
+        let cells =
+            bill_chip.accumulate(layouter.namespace(|| "bill and energy"), &self.readings)?;
+        self.commit_and_expose(config, layouter, &bill_chip, cells)
+    }
+}
+
+impl<const W: usize> BillCircuit<W> {
+    /// Everything after the bill region: the limb table, `B` and `E` and the context exposed,
+    /// and `C` computed from the very word cells of the bill region.
+    pub(crate) fn commit_and_expose(
+        &self,
+        config: BillCircuitConfig,
+        mut layouter: impl Layouter<Fp>,
+        bill_chip: &BillChip,
+        cells: BillCells,
+    ) -> Result<(), Error> {
+        bill_chip.load_table(layouter.namespace(|| "limb range table"))?;
+        layouter.constrain_instance(cells.bill.cell(), config.statement, BILL)?;
+        layouter.constrain_instance(cells.energy.cell(), config.statement, ENERGY)?;
+
+        // 2. The context hash enters the permutation argument (and so the transcript binding).
+        layouter.assign_region(
+            || "context",
+            |mut region| {
+                region.assign_advice_from_instance(
+                    || "context",
+                    config.statement,
+                    CONTEXT,
+                    config.bill.energy,
+                    0,
+                )
+            },
+        )?;
+
+        // 3. h = Poseidon_W(words), using the very word cells of the bill region.
+        let words: [AssignedCell<Fp, Fp>; W] =
+            cells.words.try_into().map_err(|_| Error::Synthesis)?;
+        let digest = Hash::<_, _, P128Pow5T3, ConstantLength<W>, WIDTH, RATE>::init(
+            Pow5Chip::construct(config.poseidon.clone()),
+            layouter.namespace(|| "init readings digest"),
+        )?
+        .hash(layouter.namespace(|| "readings digest"), words)?;
+
+        // 4. C = Poseidon_3(TAG, h, blinding).
+        let (tag, blinding) = layouter.assign_region(
+            || "commitment inputs",
+            |mut region| {
+                let tag = region.assign_advice_from_constant(
+                    || "domain tag",
+                    config.state[0],
+                    0,
+                    Fp::from(COMMITMENT_DOMAIN_TAG),
+                )?;
+                let blinding =
+                    region.assign_advice(|| "blinding", config.state[1], 0, || self.blinding)?;
+                Ok((tag, blinding))
+            },
+        )?;
+        let commitment = Hash::<_, _, P128Pow5T3, ConstantLength<3>, WIDTH, RATE>::init(
+            Pow5Chip::construct(config.poseidon.clone()),
+            layouter.namespace(|| "init commitment"),
+        )?
+        .hash(layouter.namespace(|| "commitment"), [tag, digest, blinding])?;
+        layouter.constrain_instance(commitment.cell(), config.statement, COMMITMENT)
+    }
+}
+
+#[cfg(test)]
+mod tests;

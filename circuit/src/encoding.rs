@@ -1,0 +1,130 @@
+//! Field encodings of readings, prices and signed sums, and the checks of their bounds.
+//!
+//! See `docs/protocol.md` section "Encodings and bounds". All billing arithmetic is done in
+//! integers; the circuit computes the same sums in the Pallas base field `Fp`, and the bounds
+//! in [`crate::constants`] guarantee no sum reaches p/2, so the field result maps back to the
+//! integer one.
+//!
+//! * A reading is a `u32` number of watt-hours below `2^READING_BITS` ([`MAX_READING_WH`]). In
+//!   the circuit it is two `LIMB_BITS`-bit limbs, each range-checked by a lookup, and
+//!   `READINGS_PER_WORD` readings are packed into one field element ("word") for hashing:
+//!   `word = sum_j r_j * 2^(READING_BITS * (READINGS_PER_WORD - 1 - j))` (first reading most
+//!   significant), `< 2^240 < p`, so the packing is injective.
+//! * A price is an `i64` in micro-currency per kWh (1e-6 of the currency unit per kWh), with
+//!   magnitude at most [`MAX_ABS_PRICE`]. In the prices instance column it is offset to the
+//!   unsigned `price + PRICE_OFFSET` (`0 < u < 2^32`; padding slots hold 0), so the utility's
+//!   instance commitment is a multi-scalar multiplication of small scalars.
+//! * The bill is `sum(price * reading)` in nano-currency (1e-9 units): micro-units/kWh x Wh.
+//!   `|bill| <= MAX_CAPACITY * MAX_READING_WH * MAX_ABS_PRICE < 2^12 * 2^20 * 2^31 = 2^63`,
+//!   and the circuit's intermediate `sum(u * r) < 2^12 * 2^20 * 2^32 = 2^64`: far below p/2
+//!   (about 2^253). A negative bill is encoded as `p - |bill|`.
+//!
+//! [`MAX_READING_WH`]: crate::constants::MAX_READING_WH
+//! [`MAX_ABS_PRICE`]: crate::constants::MAX_ABS_PRICE
+
+use ff::PrimeField;
+use halo2_proofs::pasta::Fp;
+
+use crate::constants::{MAX_ABS_PRICE, MAX_READING_WH, PRICE_OFFSET};
+use crate::error::BoundsError;
+
+/// Encodes a signed integer as a field element (`-x` as `p - x`).
+pub fn fp_from_i128(x: i128) -> Fp {
+    let magnitude = Fp::from_u128(x.unsigned_abs());
+    if x < 0 {
+        -magnitude
+    } else {
+        magnitude
+    }
+}
+
+/// Encodes a reading (Wh) as a field element.
+pub fn fp_from_reading(wh: u32) -> Fp {
+    Fp::from(u64::from(wh))
+}
+
+/// Encodes a price (micro-currency per kWh) as a field element (`-x` as `p - x`).
+pub fn fp_from_price(price: i64) -> Fp {
+    fp_from_i128(i128::from(price))
+}
+
+/// The prices-column encoding of a checked price: `price + PRICE_OFFSET`, a positive integer
+/// below `2^32`.
+pub fn fp_from_offset_price(price: i64) -> Fp {
+    debug_assert!(price.abs() <= MAX_ABS_PRICE);
+    Fp::from((price + PRICE_OFFSET) as u64)
+}
+
+/// The canonical 32-byte little-endian encoding of a field element.
+pub fn fp_to_bytes(x: Fp) -> [u8; 32] {
+    x.to_repr()
+}
+
+/// Decodes 32 little-endian bytes, refusing any encoding of a value `>= p`.
+pub fn fp_from_bytes(bytes: [u8; 32]) -> Option<Fp> {
+    Option::from(Fp::from_repr(bytes))
+}
+
+/// Checks a reading against [`MAX_READING_WH`](crate::constants::MAX_READING_WH).
+pub fn check_reading(slot: usize, wh: u64) -> Result<u32, BoundsError> {
+    u32::try_from(wh)
+        .ok()
+        .filter(|&v| v <= MAX_READING_WH)
+        .ok_or(BoundsError::ReadingTooLarge {
+            slot,
+            value: wh,
+            max: MAX_READING_WH,
+        })
+}
+
+/// Checks a price against [`MAX_ABS_PRICE`](crate::constants::MAX_ABS_PRICE).
+pub fn check_price(slot: usize, price: i64) -> Result<i64, BoundsError> {
+    if price.checked_abs().is_some_and(|m| m <= MAX_ABS_PRICE) {
+        Ok(price)
+    } else {
+        Err(BoundsError::PriceOutOfRange {
+            slot,
+            value: price,
+            max: MAX_ABS_PRICE,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ff::Field;
+
+    #[test]
+    fn negative_values_encode_as_p_minus_x() {
+        assert_eq!(fp_from_i128(-5) + Fp::from(5u64), Fp::ZERO);
+        assert_eq!(
+            fp_from_price(-MAX_ABS_PRICE) + fp_from_price(MAX_ABS_PRICE),
+            Fp::ZERO
+        );
+        assert_eq!(fp_from_i128(0), Fp::ZERO);
+    }
+
+    #[test]
+    fn non_canonical_field_bytes_are_refused() {
+        let p_minus_one = fp_to_bytes(-Fp::ONE);
+        assert_eq!(fp_from_bytes(p_minus_one), Some(-Fp::ONE));
+        // p itself: p-1 with the lowest byte incremented (p-1 ends in ...00 in LE byte 0).
+        let mut p = p_minus_one;
+        p[0] += 1;
+        assert_eq!(fp_from_bytes(p), None);
+        assert_eq!(fp_from_bytes([0xff; 32]), None);
+    }
+
+    #[test]
+    fn reading_and_price_bounds_are_enforced_at_the_edges() {
+        assert_eq!(
+            check_reading(0, u64::from(MAX_READING_WH)),
+            Ok(MAX_READING_WH)
+        );
+        assert!(check_reading(3, u64::from(MAX_READING_WH) + 1).is_err());
+        assert_eq!(check_price(0, -MAX_ABS_PRICE), Ok(-MAX_ABS_PRICE));
+        assert!(check_price(0, MAX_ABS_PRICE + 1).is_err());
+        assert!(check_price(0, i64::MIN).is_err());
+    }
+}

@@ -1,0 +1,253 @@
+//! Public inputs, instances and proofs of the bill circuit.
+//!
+//! [`PublicInputs`] are the values a bill is proved for; [`Instance`] is their encoding as the
+//! circuit's two instance columns (built once, used for one or many checks); [`Proof`] is the
+//! proof bytes with [`Proof::create`], [`Proof::verify`] and [`Proof::add_to_batch`]. Every
+//! check refuses a key, instance or proof of another size, and a proof whose length is not the
+//! exact length of proofs of its size ([`proof_len`]: halo2 itself ignores trailing bytes).
+
+use halo2_proofs::{
+    pasta::{EqAffine, Fp},
+    plonk::{self, BatchVerifier, SingleVerifier},
+    transcript::{Blake2bRead, Blake2bWrite, Challenge255},
+};
+use rand_core::CryptoRng;
+
+use crate::circuit::BillCircuit;
+use crate::constants::{
+    BILL, COMMITMENT, CONTEXT, ENERGY, PROOF_BASE_BYTES, PROOF_BYTES_PER_K, STATEMENT_ROWS,
+};
+use crate::encoding::{check_price, fp_from_i128, fp_from_offset_price};
+use crate::error::{BoundsError, ProofError};
+use crate::keys::{ProvingKey, VerifyingKey};
+use crate::primitives::padded_readings;
+use crate::size::CircuitSize;
+use crate::with_words;
+
+/// The exact length of every proof of `size`.
+pub fn proof_len(size: CircuitSize) -> usize {
+    PROOF_BASE_BYTES + PROOF_BYTES_PER_K * size.k() as usize
+}
+
+/// The public inputs of one bill proof.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PublicInputs {
+    /// Circuit size (sets the price column's length).
+    pub size: CircuitSize,
+    /// The commitment `C`.
+    pub commitment: Fp,
+    /// The bill `B`, nano-currency.
+    pub bill: i128,
+    /// The energy `E`, Wh.
+    pub energy_wh: u64,
+    /// The statement context hash.
+    pub context: Fp,
+    /// One price per real slot (padded with zeros to the capacity).
+    pub prices: Vec<i64>,
+}
+
+impl PublicInputs {
+    /// The instance columns (statement and prices; see `crate::circuit`).
+    ///
+    /// # Errors
+    /// [`BoundsError`] when there are more prices than the size's capacity or a price is out
+    /// of its bound.
+    pub fn to_instance(&self) -> Result<Instance, BoundsError> {
+        let n = self.size.capacity();
+        if self.prices.len() > n {
+            return Err(BoundsError::WrongLength {
+                what: "prices",
+                found: self.prices.len(),
+                expected: n,
+            });
+        }
+        let mut statement = vec![Fp::zero(); STATEMENT_ROWS];
+        statement[COMMITMENT] = self.commitment;
+        statement[BILL] = fp_from_i128(self.bill);
+        statement[ENERGY] = Fp::from(self.energy_wh);
+        statement[CONTEXT] = self.context;
+        let mut prices = vec![Fp::zero(); 2 * n - 1];
+        for (slot, &p) in self.prices.iter().enumerate() {
+            check_price(slot, p)?;
+            prices[2 * slot] = fp_from_offset_price(p);
+        }
+        Ok(Instance {
+            size: self.size,
+            columns: vec![statement, prices],
+        })
+    }
+}
+
+/// The public inputs encoded as the circuit's instance columns: statement, then prices (slot
+/// `i`'s offset price at row `2i`, zeros elsewhere).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Instance {
+    size: CircuitSize,
+    columns: Vec<Vec<Fp>>,
+}
+
+impl Instance {
+    /// The size these inputs are for.
+    pub fn size(&self) -> CircuitSize {
+        self.size
+    }
+
+    /// The columns: statement, prices.
+    #[cfg(test)]
+    pub(crate) fn columns(&self) -> &[Vec<Fp>] {
+        &self.columns
+    }
+
+    fn column_refs(&self) -> Vec<&[Fp]> {
+        self.columns.iter().map(Vec::as_slice).collect()
+    }
+}
+
+/// A proof of the bill circuit: bytes, checked for their exact length by every verification.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Proof(Vec<u8>);
+
+impl Proof {
+    /// Proves that `readings` (the frame's slots) and `blinding` open `instance`'s commitment
+    /// and give its bill and energy under its prices.
+    ///
+    /// # Errors
+    /// [`ProofError::SizeMismatch`] when key and instance differ in size, [`ProofError::Bounds`]
+    /// for readings over the capacity or their bound, [`ProofError::Halo2`] when proving fails
+    /// (as it does for a witness that does not satisfy the circuit).
+    pub fn create(
+        pk: &ProvingKey,
+        readings: &[u32],
+        blinding: Fp,
+        instance: &Instance,
+        rng: impl CryptoRng,
+    ) -> Result<Self, ProofError> {
+        same_size(pk.size(), instance.size)?;
+        let mut transcript = Blake2bWrite::<_, EqAffine, Challenge255<_>>::init(vec![]);
+        with_words!(pk.size(), W => {
+            let circuit = BillCircuit::<W>::new(&padded_readings::<W>(readings)?, blinding);
+            plonk::create_proof(
+                pk.params(),
+                pk.halo2(),
+                &[circuit],
+                &[&instance.column_refs()[..]],
+                rng,
+                &mut transcript,
+            )
+        })
+        .map_err(ProofError::halo2)?;
+        Ok(Proof(transcript.finalize()))
+    }
+
+    /// Wraps proof bytes received from elsewhere (their length is checked on verification).
+    pub fn from_bytes(bytes: Vec<u8>) -> Self {
+        Proof(bytes)
+    }
+
+    /// The proof bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// The proof bytes, by value.
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.0
+    }
+
+    /// Checks the size and the exact length, before any curve work.
+    fn check_shape(&self, size: CircuitSize, instance: &Instance) -> Result<(), ProofError> {
+        same_size(size, instance.size)?;
+        let expected = proof_len(size);
+        if self.0.len() != expected {
+            return Err(ProofError::WrongProofLength {
+                size,
+                found: self.0.len(),
+                expected,
+            });
+        }
+        Ok(())
+    }
+
+    /// Verifies the proof alone: exact length first, then the halo2 check.
+    ///
+    /// # Errors
+    /// [`ProofError::SizeMismatch`], [`ProofError::WrongProofLength`], or
+    /// [`ProofError::Invalid`] when the proof does not verify for `instance`.
+    pub fn verify(&self, vk: &VerifyingKey, instance: &Instance) -> Result<(), ProofError> {
+        self.check_shape(vk.size(), instance)?;
+        let mut transcript = Blake2bRead::<_, EqAffine, Challenge255<_>>::init(&self.0[..]);
+        plonk::verify_proof(
+            vk.params(),
+            vk.halo2(),
+            SingleVerifier::new(vk.params()),
+            &[&instance.column_refs()[..]],
+            &mut transcript,
+        )
+        .map_err(ProofError::invalid)
+    }
+
+    /// Adds the proof to `batch`, to be checked with the others in one combined check.
+    ///
+    /// # Errors
+    /// [`ProofError::SizeMismatch`] or [`ProofError::WrongProofLength`]: such a proof is not
+    /// added.
+    pub fn add_to_batch(
+        &self,
+        batch: &mut BatchValidator,
+        instance: &Instance,
+    ) -> Result<(), ProofError> {
+        self.check_shape(batch.size, instance)?;
+        batch
+            .inner
+            .add_proof(vec![instance.columns.clone()], self.0.clone());
+        batch.count += 1;
+        Ok(())
+    }
+}
+
+fn same_size(key: CircuitSize, input: CircuitSize) -> Result<(), ProofError> {
+    if key != input {
+        return Err(ProofError::SizeMismatch { key, input });
+    }
+    Ok(())
+}
+
+/// Many proofs of one size, checked together: halo2 folds every proof's final multi-scalar
+/// multiplication into one random linear combination.
+#[derive(Debug)]
+pub struct BatchValidator {
+    size: CircuitSize,
+    inner: BatchVerifier<EqAffine>,
+    count: usize,
+}
+
+impl BatchValidator {
+    /// An empty batch for proofs of `size`.
+    pub fn new(size: CircuitSize) -> Self {
+        BatchValidator {
+            size,
+            inner: BatchVerifier::new(),
+            count: 0,
+        }
+    }
+
+    /// Number of proofs added.
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    /// Whether no proof was added.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// `true` if every proof added verifies (with overwhelming probability); `false` if any
+    /// does not, if `vk` is of another size, or if the batch is empty: halo2 says `true` for
+    /// nothing, and nothing is never evidence.
+    pub fn validate(self, vk: &VerifyingKey) -> bool {
+        if self.count == 0 || vk.size() != self.size {
+            return false;
+        }
+        self.inner.finalize(vk.params(), vk.halo2())
+    }
+}

@@ -1,0 +1,250 @@
+//! The utility accepts the honest submission and rejects each alteration for its own reason.
+
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
+use zkmeter_circuit::Fp;
+use zkmeter_meter::{demo_tariff, record_with_blinding, synthetic_readings, MeterSigningKey};
+use zkmeter_protocol::{
+    CircuitSize, Frame, MeterId, MeterPublicKey, Submission, Tariff, UtcTime, ZkFile,
+};
+use zkmeter_prover::Plugin;
+use zkmeter_verifier::{Accepted, Rejection, UtilityTariff, Verifier};
+
+/// An honest day-15min submission, its meter key and tariff, and a verifier.
+fn setup() -> (Verifier, MeterPublicKey, Tariff, Submission) {
+    let size = CircuitSize::Day15Min;
+    let params = zkmeter_params::ParamStore::default_store()
+        .load(size.k(), |_| {})
+        .unwrap();
+    let key = MeterSigningKey::generate(&mut ChaCha20Rng::seed_from_u64(1)).unwrap();
+    let meter = key.public_key();
+    let frame = Frame::new(
+        UtcTime::parse("2026-02-01T00:00:00Z").unwrap(),
+        15,
+        96,
+        size,
+    )
+    .unwrap();
+    let period = record_with_blinding(
+        &key,
+        MeterId::new("meter-7").unwrap(),
+        frame,
+        synthetic_readings(&frame, 1).unwrap(),
+        Fp::from(5u64),
+    )
+    .unwrap();
+    let tariff = demo_tariff(&frame, 2).unwrap();
+    let plugin = Plugin::new(size, params.clone()).unwrap();
+    let honest = plugin
+        .prove(&period, &tariff, None, ChaCha20Rng::seed_from_u64(2))
+        .unwrap();
+    let verifier = Verifier::new(size, params).unwrap();
+    (verifier, meter, tariff, honest)
+}
+
+#[test]
+fn honest_submission_is_accepted_and_each_alteration_rejected_for_its_reason() {
+    let (verifier, meter, tariff, honest) = setup();
+
+    let utility = UtilityTariff::new(tariff.clone());
+    let accepted = verifier.verify(&honest, &meter, &utility).unwrap();
+    assert_eq!(
+        accepted,
+        Accepted {
+            bill: honest.bill,
+            energy_wh: honest.energy_wh
+        }
+    );
+
+    let check = |s: &Submission, t: &Tariff| {
+        verifier
+            .verify(s, &meter, &UtilityTariff::new(t.clone()))
+            .unwrap_err()
+    };
+
+    // Another meter's key.
+    let other = MeterSigningKey::generate(&mut ChaCha20Rng::seed_from_u64(9))
+        .unwrap()
+        .public_key();
+    assert!(matches!(
+        verifier.verify(&honest, &other, &utility),
+        Err(Rejection::Signature(_))
+    ));
+    // Claimed for another meter id or period: the signature no longer covers it.
+    let mut s = honest.clone();
+    s.meter_id = MeterId::new("meter-8").unwrap();
+    assert!(matches!(check(&s, &tariff), Rejection::Signature(_)));
+    // Bill or energy changed: the proof fails.
+    let mut s = honest.clone();
+    s.bill += 1;
+    assert!(matches!(check(&s, &tariff), Rejection::ProofInvalid));
+    let mut s = honest.clone();
+    s.energy_wh += 1;
+    assert!(matches!(check(&s, &tariff), Rejection::ProofInvalid));
+    // Proof bit-flipped, truncated, extended.
+    let mut s = honest.clone();
+    s.proof[100] ^= 4;
+    assert!(matches!(check(&s, &tariff), Rejection::ProofInvalid));
+    let mut s = honest.clone();
+    s.proof.pop();
+    assert!(matches!(check(&s, &tariff), Rejection::ProofLength { .. }));
+    let mut s = honest.clone();
+    s.proof.push(0);
+    assert!(matches!(check(&s, &tariff), Rejection::ProofLength { .. }));
+
+    // The utility's tariff differs: another price, another id, another frame.
+    let mut t = tariff.clone();
+    t.prices[10] += 1;
+    assert!(matches!(
+        check(&honest, &t),
+        Rejection::TariffDigestMismatch
+    ));
+    let mut t = tariff.clone();
+    t.tariff_id = "other".into();
+    assert!(matches!(
+        check(&honest, &t),
+        Rejection::TariffIdMismatch { .. }
+    ));
+    let mut t = tariff.clone();
+    t.frame.slots = 95;
+    t.prices.pop();
+    assert!(matches!(
+        check(&honest, &t),
+        Rejection::FrameMismatch { .. }
+    ));
+    // A consumer who also forges the tariff digest to match altered prices still fails: the
+    // prices are public inputs of the proof.
+    let mut t = tariff.clone();
+    t.prices[10] += 1;
+    let mut s = honest.clone();
+    s.tariff_digest = t.digest();
+    assert!(matches!(check(&s, &t), Rejection::ProofInvalid));
+
+    // A submission of another size than the verifier serves.
+    let mut s = honest.clone();
+    s.frame.size = CircuitSize::Month30Min;
+    assert!(matches!(check(&s, &tariff), Rejection::SizeMismatch { .. }));
+}
+
+/// Byte flips anywhere in a submission file: each flipped file is refused at decoding or
+/// rejected by the verifier; none is accepted and none panics. Positions are spread over the
+/// whole file (header, ids, frame, commitment, signature, figures, proof).
+#[test]
+fn no_single_byte_flip_of_a_submission_file_is_accepted() {
+    let (verifier, meter, tariff, honest) = setup();
+    let tariff = UtilityTariff::new(tariff);
+    let bytes = honest.to_bytes();
+    assert!(verifier
+        .verify(&Submission::from_bytes(&bytes).unwrap(), &meter, &tariff)
+        .is_ok());
+    let mut decoded_and_rejected = 0;
+    for at in (0..bytes.len()).step_by(13) {
+        for mask in [0x01, 0x80] {
+            let mut bad = bytes.clone();
+            bad[at] ^= mask;
+            if let Ok(s) = Submission::from_bytes(&bad) {
+                assert!(
+                    verifier.verify(&s, &meter, &tariff).is_err(),
+                    "flip {mask:#04x} at byte {at} accepted"
+                );
+                decoded_and_rejected += 1;
+            }
+        }
+    }
+    // Most flips decode (they land in the proof) and are then rejected by the verifier.
+    assert!(decoded_and_rejected > 200, "{decoded_and_rejected}");
+}
+
+/// Single verification and the batch job make the same `check_submission` call, so each
+/// negative case is rejected by both for the very same reason. The honest submission is
+/// accepted by both first; then every altered copy is put through `Verifier::verify` and,
+/// all together, through the batch job, whose report row must carry the same reason.
+#[test]
+fn single_verify_and_the_batch_job_reject_each_case_for_the_same_reason() {
+    use zkmeter_verifier::job::{self, Faults, JobConfig};
+    use zkmeter_verifier::registry::RegistryLine;
+    use zkmeter_verifier::report::{Outcome, Row};
+
+    let (verifier, meter, tariff, honest) = setup();
+    let utility = UtilityTariff::new(tariff.clone());
+    verifier.verify(&honest, &meter, &utility).unwrap();
+
+    let mut cases: Vec<(&str, Submission)> = vec![];
+    let mut add = |name, change: &dyn Fn(&mut Submission)| {
+        let mut s = honest.clone();
+        change(&mut s);
+        cases.push((name, s));
+    };
+    add("bill", &|s| s.bill += 1);
+    add("energy", &|s| s.energy_wh += 1);
+    add("proof-flipped", &|s| s.proof[100] ^= 4);
+    add("proof-truncated", &|s| {
+        s.proof.pop();
+    });
+    add("proof-extended", &|s| s.proof.push(0));
+    add("signature", &|s| s.meter_signature.0[40] ^= 1);
+    // meter-8 is registered, with meter-7's key: the signature does not cover the new id.
+    add("meter-id", &|s| {
+        s.meter_id = MeterId::new("meter-8").unwrap()
+    });
+    add("tariff-id", &|s| s.tariff_id = "other".into());
+    add("tariff-digest", &|s| s.tariff_digest[0] ^= 1);
+    add("frame", &|s| s.frame.slots = 95);
+
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    let tariffs = dir.path().join("tariffs");
+    std::fs::create_dir_all(&input).unwrap();
+    std::fs::create_dir_all(&tariffs).unwrap();
+    std::fs::write(tariffs.join("t.json"), tariff.to_json()).unwrap();
+    let registry = ["meter-7", "meter-8"]
+        .map(|id| {
+            RegistryLine {
+                meter_id: MeterId::new(id).unwrap(),
+                public_key: meter.to_pem().unwrap(),
+                revoked: false,
+            }
+            .to_line()
+        })
+        .join("\n");
+    std::fs::write(dir.path().join("meters"), registry).unwrap();
+    honest.write(&input.join("00-honest.bin")).unwrap();
+    let mut expected = vec![];
+    for (name, s) in &cases {
+        let single = verifier.verify(s, &meter, &utility).unwrap_err();
+        s.write(&input.join(format!("{name}.bin"))).unwrap();
+        expected.push(Row {
+            file: format!("{name}.bin"),
+            meter_id: Some(s.meter_id.to_string()),
+            period_start: Some(s.frame.start.to_string()),
+            outcome: Outcome::Rejected,
+            bill: None,
+            energy_wh: None,
+            reason: single.to_string(),
+        });
+    }
+
+    let config = JobConfig {
+        input,
+        registry: dir.path().join("meters"),
+        tariffs,
+        ledger: dir.path().join("ledger.sqlite"),
+        report: dir.path().join("report.csv"),
+        summary: dir.path().join("summary.json"),
+        threads: Some(2),
+        chunk: 4,
+        faults: Faults::none(),
+    };
+    let outcome = job::run(&config, &mut |_| Ok(verifier.clone()), &mut |_| {}).unwrap();
+    assert_eq!(outcome.summary.accepted, 1, "the honest file is accepted");
+    assert_eq!(outcome.summary.rejected, cases.len() as u64);
+    let report = std::fs::read_to_string(&config.report).unwrap();
+    for row in expected {
+        assert!(
+            report.contains(&row.to_csv()),
+            "batch and single verification disagree on {}:\n  single: {}\n  report:\n{report}",
+            row.file,
+            row.reason
+        );
+    }
+}

@@ -1,0 +1,314 @@
+//! The utility's batch job: every submission under a directory, verified in batches, each
+//! accepted bill recorded once in the [`Ledger`], one report row per file.
+//!
+//! # Order of work, per chunk of `chunk` files (in byte order of their relative paths)
+//!
+//! 1. **Cheap checks, in parallel** (rayon): size cap before reading (64 KiB), SHA-256 of the
+//!    bytes, envelope decoding, the registry (unknown or revoked meter), the utility's tariff
+//!    for exactly this frame, the exact proof length, tariff id and digest, the meter's
+//!    signature, then the instance columns. A file that fails any of them never reaches the
+//!    proof verifier, so a hostile file costs no more than an honest one of its size.
+//! 2. **Resume shortcut**: bytes whose SHA-256 the ledger already recorded were verified when
+//!    they were recorded; their proof is not verified again.
+//! 3. **Proofs**: per circuit size one [`BatchVerifier`](halo2_proofs::plonk::BatchVerifier)
+//!    check over the chunk; bad proofs found by bisection ([`crate::batch`]).
+//! 4. **Commit, sequentially in file order, in one transaction per chunk**. For a file whose
+//!    checks passed, with key (meter id, period start):
+//!    - an earlier file of this run was accepted for the key: `duplicate`;
+//!    - the ledger has no bill for the key: recorded, `accepted`;
+//!    - the ledger's bill for the key came from the same bytes: `accepted` (idempotent re-run);
+//!    - otherwise: `duplicate` (a different submission, e.g. a fresh proof of the same
+//!      statement, was billed first).
+//!
+//!    An accepted file claims its key for the rest of the run (a SQLite temporary table), so a
+//!    byte copy later in the same batch is a `duplicate`, not a second accepted bill.
+//!
+//! Because each run processes every file in the same order and commits in that order, the first
+//! valid file by name wins, whatever the parallelism, and a run killed at any point and started
+//! again ends with the same ledger and the same report as an uninterrupted run: committed
+//! chunks are found in the ledger (and reported `accepted` again), uncommitted ones are redone.
+//! The report is streamed to a temporary file and renamed into place at the very end.
+//!
+//! Memory: one chunk of submissions, the registry, the tariffs, the directory stack of the walk
+//! (the entries of the directories on the current path) and the run's claims (a SQLite
+//! temporary table, on disk). It does not grow with the number of files.
+
+mod commit;
+mod fault;
+mod prepare;
+mod stages;
+mod tariffs;
+mod walk;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+use thiserror::Error;
+use zkmeter_fs::AtomicFile;
+use zkmeter_protocol::CircuitSize;
+
+#[cfg(feature = "fault-injection")]
+pub use fault::Fault;
+pub use fault::Faults;
+pub use stages::StageTimes;
+pub use tariffs::Tariffs;
+pub use walk::{InputFile, Walk};
+
+use crate::batch::verify_all;
+use crate::ledger::{Ledger, LedgerError};
+use crate::registry::{Registry, RegistryError};
+use crate::report::Summary;
+use crate::{Checked, Verifier};
+use commit::commit_one;
+use fault::Point;
+use prepare::{prepare, Prepared};
+
+/// Default number of files per chunk (one combined check and one transaction each).
+pub const DEFAULT_CHUNK: usize = 512;
+
+/// Why the job could not run (as opposed to a file being rejected, which is a result).
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum JobError {
+    /// The registry cannot be read or is invalid.
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
+    /// The ledger is locked, corrupt or cannot be written.
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    /// A tariff file of the utility is invalid, or two are for the same frame.
+    #[error("tariffs: {0}")]
+    Tariffs(String),
+    /// The input directory cannot be read.
+    #[error("cannot read input directory {path}: {source}")]
+    Input {
+        /// The path.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The report or summary cannot be written.
+    #[error("cannot write {what} {path}: {source}")]
+    Output {
+        /// Report or summary.
+        what: &'static str,
+        /// The path.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The parameters or verifying key of a size cannot be loaded.
+    #[error("verifier for size {size}: {reason}")]
+    Verifier {
+        /// The size.
+        size: CircuitSize,
+        /// Why.
+        reason: String,
+    },
+    /// The thread pool cannot be built.
+    #[error("thread pool: {0}")]
+    Threads(String),
+}
+
+/// What the job reads and writes.
+#[derive(Clone, Debug)]
+pub struct JobConfig {
+    /// Directory of submissions (walked recursively; symbolic links are not followed).
+    pub input: PathBuf,
+    /// Meter registry file ([`crate::registry`]).
+    pub registry: PathBuf,
+    /// Directory of the utility's tariff files (`*.json`, top level).
+    pub tariffs: PathBuf,
+    /// The SQLite ledger.
+    pub ledger: PathBuf,
+    /// The CSV report.
+    pub report: PathBuf,
+    /// The JSON summary.
+    pub summary: PathBuf,
+    /// Worker threads (`None`: all cores).
+    pub threads: Option<usize>,
+    /// Files per chunk.
+    pub chunk: usize,
+    /// Crash-test faults ([`Faults::none`] outside tests).
+    pub faults: Faults,
+}
+
+/// Progress events for a display.
+#[derive(Clone, Debug)]
+pub enum Progress {
+    /// The walk counted this many files.
+    Started {
+        /// Files to process.
+        total: u64,
+    },
+    /// A chunk was committed.
+    Chunk {
+        /// Files done so far.
+        done: u64,
+        /// Counts so far.
+        summary: Summary,
+    },
+    /// A verifier for a size is being prepared (parameters, verifying key).
+    LoadingVerifier(CircuitSize),
+}
+
+/// The result of a job that ran to the end.
+#[derive(Debug)]
+pub struct JobOutcome {
+    /// The summary (also written to the summary file).
+    pub summary: Summary,
+    /// Per-stage times.
+    pub stages: StageTimes,
+}
+
+// ---------------------------------------------------------------------------------------------
+// The job.
+
+/// Runs the job. `load_verifier` builds the verifier of a size the first time a submission of
+/// that size needs one; `progress` sees each committed chunk.
+pub fn run(
+    config: &JobConfig,
+    load_verifier: &mut dyn FnMut(CircuitSize) -> Result<Verifier, String>,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<JobOutcome, JobError> {
+    let started = Instant::now();
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = config.threads {
+        pool = pool.num_threads(n.max(1));
+    }
+    let pool = pool.build().map_err(|e| JobError::Threads(e.to_string()))?;
+
+    // The job's own inputs first: any problem here means the job cannot run.
+    let mut ledger = Ledger::open(&config.ledger)?;
+    ledger.ensure_indexes()?;
+    ledger.begin_run()?;
+    let registry = Registry::read(&config.registry)?;
+    let tariffs = Tariffs::read_dir(&config.tariffs)?;
+    let input_err = |source| JobError::Input {
+        path: config.input.display().to_string(),
+        source,
+    };
+    let total = Walk::new(&config.input).map_err(input_err)?.count() as u64;
+    progress(Progress::Started { total });
+
+    let out_err = |what, path: &Path| {
+        let path = path.display().to_string();
+        move |source| JobError::Output { what, path, source }
+    };
+    let mut report =
+        AtomicFile::create(&config.report, false).map_err(out_err("report", &config.report))?;
+    report
+        .write(format!("{}\n", crate::report::HEADER).as_bytes())
+        .map_err(out_err("report", &config.report))?;
+
+    let times = StageTimes::default();
+    let mut verifiers: HashMap<CircuitSize, Verifier> = HashMap::new();
+    let mut summary = Summary::default();
+    let mut commits = 0u64;
+    let mut done = 0u64;
+    let mut walk = Walk::new(&config.input).map_err(input_err)?;
+    let chunk_len = config.chunk.max(1);
+    loop {
+        let mut files = Vec::with_capacity(chunk_len);
+        for f in walk.by_ref().take(chunk_len) {
+            files.push(f.map_err(input_err)?);
+        }
+        if files.is_empty() {
+            break;
+        }
+        let mut prepared: Vec<Prepared> = pool.install(|| {
+            files
+                .par_iter()
+                .map(|f| prepare(f, &registry, &tariffs, &times))
+                .collect()
+        });
+
+        // Resume shortcut, then the proofs, per size.
+        let mut by_size: HashMap<CircuitSize, Vec<usize>> = HashMap::new();
+        for (i, p) in prepared.iter_mut().enumerate() {
+            if let Prepared::Ready(r) = p {
+                if ledger.has_submission(&r.sha256)? {
+                    r.proof = Some(Ok(()));
+                } else {
+                    by_size.entry(r.checked.size()).or_default().push(i);
+                }
+            }
+        }
+        let mut sizes: Vec<_> = by_size.into_iter().collect();
+        sizes.sort_by_key(|(s, _)| *s);
+        for (size, indices) in sizes {
+            if let std::collections::hash_map::Entry::Vacant(slot) = verifiers.entry(size) {
+                progress(Progress::LoadingVerifier(size));
+                let t = Instant::now();
+                let v =
+                    load_verifier(size).map_err(|reason| JobError::Verifier { size, reason })?;
+                slot.insert(v);
+                StageTimes::add(&times.setup_wall, t);
+            }
+            let t = Instant::now();
+            let verifier = &verifiers[&size];
+            let items: Vec<&Checked> = indices
+                .iter()
+                .map(|&i| match &prepared[i] {
+                    Prepared::Ready(r) => &r.checked,
+                    Prepared::Rejected(_) => unreachable!("indices of ready items only"),
+                })
+                .collect();
+            let results = pool.install(|| verify_all(verifier, &items));
+            for (i, r) in indices.into_iter().zip(results) {
+                if let Prepared::Ready(ready) = &mut prepared[i] {
+                    ready.proof = Some(r);
+                }
+            }
+            StageTimes::add(&times.proofs_wall, t);
+        }
+
+        // Commit in file order.
+        commits += 1;
+        config.faults.at(Point::BeforeCommit, commits);
+        let t = Instant::now();
+        let faults = config.faults;
+        let rows = ledger.transaction(|tx| {
+            let mut rows = Vec::with_capacity(prepared.len());
+            for p in prepared {
+                rows.push(match p {
+                    Prepared::Rejected(row) => row,
+                    Prepared::Ready(ready) => commit_one(tx, *ready, &mut summary)?,
+                });
+            }
+            faults.at(Point::MidCommit, commits);
+            Ok(rows)
+        })?;
+        StageTimes::add(&times.ledger_wall, t);
+        config.faults.at(Point::AfterCommit, commits);
+        for row in &rows {
+            summary.add(row);
+            report
+                .write(row.to_csv().as_bytes())
+                .map_err(out_err("report", &config.report))?;
+        }
+        done += rows.len() as u64;
+        progress(Progress::Chunk {
+            done,
+            summary: summary.clone(),
+        });
+    }
+
+    report.sync().map_err(out_err("report", &config.report))?;
+    config.faults.at(Point::BeforeReportRename, 0);
+    report.commit().map_err(out_err("report", &config.report))?;
+    summary.seconds = (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
+    zkmeter_fs::write_atomic(&config.summary, summary.to_json().as_bytes(), false)
+        .map_err(out_err("summary", &config.summary))?;
+    Ok(JobOutcome {
+        summary,
+        stages: times,
+    })
+}
+
+/// Files per second, for display.
+pub fn rate(done: u64, elapsed: Duration) -> f64 {
+    done as f64 / elapsed.as_secs_f64().max(1e-9)
+}

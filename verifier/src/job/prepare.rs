@@ -1,0 +1,124 @@
+//! Per-file preparation, run in parallel: read under the cap, hash, decode, look up the
+//! meter and the tariff, then [`check_submission`], the same checks single verification makes.
+
+use std::time::Instant;
+
+use sha2::{Digest, Sha256};
+use zkmeter_protocol::{FileError, Submission, ZkFile};
+
+use super::stages::StageTimes;
+use super::tariffs::Tariffs;
+use super::walk::InputFile;
+use crate::registry::Registry;
+use crate::report::{Outcome, Row};
+use crate::{check_submission, Checked, Rejection};
+
+/// A file after the cheap checks.
+pub(super) enum Prepared {
+    /// Refused before the ledger.
+    Rejected(Row),
+    /// Every cheap check passed; the proof is pending (or known good).
+    Ready(Box<Ready>),
+}
+
+/// A file whose cheap checks passed.
+pub(super) struct Ready {
+    pub row: Row,
+    pub sha256: [u8; 32],
+    pub submission: Submission,
+    pub checked: Checked,
+    /// The proof's verdict, once known.
+    pub proof: Option<Result<(), Rejection>>,
+}
+
+fn rejected(file: &InputFile, sub: Option<&Submission>, reason: String) -> Prepared {
+    Prepared::Rejected(Row {
+        file: file.name.clone(),
+        meter_id: sub.map(|s| s.meter_id.to_string()),
+        period_start: sub.map(|s| s.frame.start.to_string()),
+        outcome: Outcome::Rejected,
+        bill: None,
+        energy_wh: None,
+        reason,
+    })
+}
+
+/// The reason for a file that does not decode, without the job's own paths in it.
+fn decode_reason(e: &FileError) -> String {
+    match e {
+        FileError::TooLarge { cap, .. } => {
+            format!("larger than the {cap}-byte cap for a submission file")
+        }
+        FileError::Io { source, .. } => format!("cannot read: {source}"),
+        other => other.to_string(),
+    }
+}
+
+/// The registry's key for the submission's meter and the utility's tariff for its frame,
+/// then [`check_submission`].
+fn check(
+    submission: &Submission,
+    registry: &Registry,
+    tariffs: &Tariffs,
+    times: &StageTimes,
+) -> Result<Checked, Rejection> {
+    let t = Instant::now();
+    let meter = registry
+        .get(&submission.meter_id)
+        .ok_or_else(|| Rejection::UnknownMeter(submission.meter_id.clone()))?;
+    if meter.revoked {
+        return Err(Rejection::RevokedMeter(submission.meter_id.clone()));
+    }
+    let tariff = tariffs.for_frame(&submission.frame)?;
+    StageTimes::add(&times.checks.cheap, t);
+    check_submission(submission, &meter.key, tariff, Some(&times.checks))
+}
+
+/// Reads, decodes and checks one file (everything but its proof and the ledger).
+pub(super) fn prepare(
+    file: &InputFile,
+    registry: &Registry,
+    tariffs: &Tariffs,
+    times: &StageTimes,
+) -> Prepared {
+    let t = Instant::now();
+    if !file.regular {
+        return rejected(
+            file,
+            None,
+            "not a regular file (links are not followed)".into(),
+        );
+    }
+    let bytes = match zkmeter_protocol::fs::read_capped(&file.path, Submission::CAP, "submission") {
+        Ok(b) => b,
+        Err(e) => return rejected(file, None, decode_reason(&e)),
+    };
+    let sha256: [u8; 32] = Sha256::digest(&bytes).into();
+    let submission = match Submission::from_bytes(&bytes) {
+        Ok(s) => s,
+        Err(e) => return rejected(file, None, decode_reason(&e)),
+    };
+    drop(bytes);
+    StageTimes::add(&times.read_decode, t);
+
+    let checked = match check(&submission, registry, tariffs, times) {
+        Ok(c) => c,
+        Err(reason) => return rejected(file, Some(&submission), reason.to_string()),
+    };
+    let row = Row {
+        file: file.name.clone(),
+        meter_id: Some(submission.meter_id.to_string()),
+        period_start: Some(submission.frame.start.to_string()),
+        outcome: Outcome::Accepted,
+        bill: Some(submission.bill),
+        energy_wh: Some(submission.energy_wh),
+        reason: String::new(),
+    };
+    Prepared::Ready(Box::new(Ready {
+        row,
+        sha256,
+        submission,
+        checked,
+        proof: None,
+    }))
+}

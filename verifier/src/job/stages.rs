@@ -1,0 +1,43 @@
+//! CPU and wall time per stage of the job, for the cost breakdown `batch-verify` prints.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use crate::CheckTimes;
+
+/// CPU time spent per stage, summed over threads (nanoseconds), for the cost breakdown.
+#[derive(Debug, Default)]
+pub struct StageTimes {
+    /// Reading, hashing and decoding files.
+    pub read_decode: AtomicU64,
+    /// Registry and tariff look-ups and [`crate::check_submission`]: its cheap checks, the
+    /// ECDSA signature and the instance columns, each on its own.
+    pub checks: CheckTimes,
+    /// Wall time of the proof checks (combined checks and bisection; halo2 commits the
+    /// instance columns inside them).
+    pub proofs_wall: AtomicU64,
+    /// Wall time of ledger transactions.
+    pub ledger_wall: AtomicU64,
+    /// Wall time of loading parameters and building verifying keys (once per size).
+    pub setup_wall: AtomicU64,
+}
+
+impl StageTimes {
+    pub(super) fn add(slot: &AtomicU64, since: Instant) {
+        slot.fetch_add(since.elapsed().as_nanos() as u64, Ordering::Relaxed);
+    }
+
+    /// `(name, seconds)` per stage.
+    pub fn seconds(&self) -> Vec<(&'static str, f64)> {
+        let s = |a: &AtomicU64| a.load(Ordering::Relaxed) as f64 / 1e9;
+        vec![
+            ("read+decode (cpu)", s(&self.read_decode)),
+            ("cheap checks (cpu)", s(&self.checks.cheap)),
+            ("signature (cpu)", s(&self.checks.signature)),
+            ("instance columns (cpu)", s(&self.checks.instance)),
+            ("proof verification (wall)", s(&self.proofs_wall)),
+            ("ledger (wall)", s(&self.ledger_wall)),
+            ("verifier setup (wall)", s(&self.setup_wall)),
+        ]
+    }
+}
