@@ -18,9 +18,6 @@
 //!   `|bill| <= MAX_CAPACITY * MAX_READING_WH * MAX_ABS_PRICE < 2^12 * 2^20 * 2^31 = 2^63`,
 //!   and the circuit's intermediate `sum(u * r) < 2^12 * 2^20 * 2^32 = 2^64`: far below p/2
 //!   (about 2^253). A negative bill is encoded as `p - |bill|`.
-//!
-//! [`MAX_READING_WH`]: crate::constants::MAX_READING_WH
-//! [`MAX_ABS_PRICE`]: crate::constants::MAX_ABS_PRICE
 
 use ff::PrimeField;
 use halo2_proofs::pasta::Fp;
@@ -65,7 +62,7 @@ pub fn fp_from_bytes(bytes: [u8; 32]) -> Option<Fp> {
     Option::from(Fp::from_repr(bytes))
 }
 
-/// Checks a reading against [`MAX_READING_WH`](crate::constants::MAX_READING_WH).
+/// Checks a reading against [`MAX_READING_WH`].
 pub fn check_reading(slot: usize, wh: u64) -> Result<u32, BoundsError> {
     u32::try_from(wh)
         .ok()
@@ -77,7 +74,7 @@ pub fn check_reading(slot: usize, wh: u64) -> Result<u32, BoundsError> {
         })
 }
 
-/// Checks a price against [`MAX_ABS_PRICE`](crate::constants::MAX_ABS_PRICE).
+/// Checks a price against [`MAX_ABS_PRICE`].
 pub fn check_price(slot: usize, price: i64) -> Result<i64, BoundsError> {
     if price.checked_abs().is_some_and(|m| m <= MAX_ABS_PRICE) {
         Ok(price)

@@ -3,17 +3,20 @@
 //!
 //! # Order of work, per chunk of `chunk` files (in byte order of their relative paths)
 //!
-//! 1. **Cheap checks, in parallel** (rayon): size cap before reading (64 KiB), SHA-256 of the
-//!    bytes, envelope decoding, the registry (unknown or revoked meter), the utility's tariff
-//!    for exactly this frame, the exact proof length, tariff id and digest, the meter's
-//!    signature, then the instance columns. A file that fails any of them never reaches the
-//!    proof verifier, so a hostile file costs no more than an honest one of its size.
+//! 1. **Cheap checks, in parallel** (rayon, `prepare`): size cap before reading (64 KiB),
+//!    SHA-256 of the bytes, envelope decoding, the registry (unknown or revoked meter), the
+//!    utility's tariff for the frame, then [`check_submission`](crate::check_submission), the
+//!    same checks single verification makes (exact proof length, frame, tariff id and digest,
+//!    the meter's signature, the instance columns). A file that fails any of them never
+//!    reaches the proof verifier, so a hostile file costs no more than an honest one of its
+//!    size.
 //! 2. **Resume shortcut**: bytes whose SHA-256 the ledger already recorded were verified when
 //!    they were recorded; their proof is not verified again.
-//! 3. **Proofs**: per circuit size one [`BatchVerifier`](halo2_proofs::plonk::BatchVerifier)
-//!    check over the chunk; bad proofs found by bisection ([`crate::batch`]).
-//! 4. **Commit, sequentially in file order, in one transaction per chunk**. For a file whose
-//!    checks passed, with key (meter id, period start):
+//! 3. **Proofs**: per circuit size one combined check
+//!    ([`BatchValidator`](zkmeter_circuit::BatchValidator)) over the chunk; bad proofs found by
+//!    bisection ([`crate::batch`]).
+//! 4. **Commit** (`commit`), **sequentially in file order, in one transaction per chunk**.
+//!    For a file whose checks passed, with key (meter id, period start):
 //!    - an earlier file of this run was accepted for the key: `duplicate`;
 //!    - the ledger has no bill for the key: recorded, `accepted`;
 //!    - the ledger's bill for the key came from the same bytes: `accepted` (idempotent re-run);
@@ -28,6 +31,9 @@
 //! again ends with the same ledger and the same report as an uninterrupted run: committed
 //! chunks are found in the ledger (and reported `accepted` again), uncommitted ones are redone.
 //! The report is streamed to a temporary file and renamed into place at the very end.
+//!
+//! Crash tests inject faults at named points of this order ([`Faults`]; only in a build with
+//! the `fault-injection` feature). Per-stage times: [`StageTimes`].
 //!
 //! Memory: one chunk of submissions, the registry, the tariffs, the directory stack of the walk
 //! (the entries of the directories on the current path) and the run's claims (a SQLite
