@@ -1,16 +1,35 @@
 //! Deciding one checked file inside its chunk's ledger transaction: accepted (recorded now,
 //! or earlier from the same bytes), duplicate, or rejected for its proof.
 
-use super::prepare::Ready;
-use crate::ledger::{BillRecord, LedgerError, LedgerTx};
+use super::fault::{Faults, Point};
+use super::prepare::{Prepared, Ready};
+use crate::ledger::{BillRecord, Ledger, LedgerError, LedgerTx};
 use crate::report::{Outcome, Row, Summary};
 
-/// Decides one file whose cheap checks passed, inside the chunk's transaction.
-pub(super) fn commit_one(
-    tx: &LedgerTx<'_>,
-    ready: Ready,
+/// Decides every file of chunk number `chunk` in one ledger transaction, in file order, and
+/// returns their report rows in that order.
+pub(super) fn commit_chunk(
+    ledger: &mut Ledger,
+    prepared: Vec<Prepared>,
     summary: &mut Summary,
-) -> Result<Row, LedgerError> {
+    faults: Faults,
+    chunk: u64,
+) -> Result<Vec<Row>, LedgerError> {
+    ledger.transaction(|tx| {
+        let mut rows = Vec::with_capacity(prepared.len());
+        for p in prepared {
+            rows.push(match p {
+                Prepared::Rejected(row) => row,
+                Prepared::Ready(ready) => commit_one(tx, *ready, summary)?,
+            });
+        }
+        faults.at(Point::MidCommit, chunk);
+        Ok(rows)
+    })
+}
+
+/// Decides one file whose cheap checks passed, inside the chunk's transaction.
+fn commit_one(tx: &LedgerTx<'_>, ready: Ready, summary: &mut Summary) -> Result<Row, LedgerError> {
     let Ready {
         mut row,
         sha256,

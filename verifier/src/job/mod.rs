@@ -44,9 +44,9 @@ mod fault;
 mod prepare;
 mod stages;
 mod tariffs;
+mod verify;
 mod walk;
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -62,14 +62,14 @@ pub use stages::StageTimes;
 pub use tariffs::Tariffs;
 pub use walk::{InputFile, Walk};
 
-use crate::batch::verify_all;
 use crate::ledger::{Ledger, LedgerError};
 use crate::registry::{Registry, RegistryError};
 use crate::report::Summary;
-use crate::{Checked, Verifier};
-use commit::commit_one;
+use crate::Verifier;
+use commit::commit_chunk;
 use fault::Point;
 use prepare::{prepare, Prepared};
+use verify::Verifiers;
 
 /// Default number of files per chunk (one combined check and one transaction each).
 pub const DEFAULT_CHUNK: usize = 512;
@@ -210,7 +210,7 @@ pub fn run(
         .map_err(out_err("report", &config.report))?;
 
     let times = StageTimes::default();
-    let mut verifiers: HashMap<CircuitSize, Verifier> = HashMap::new();
+    let mut verifiers = Verifiers::new(load_verifier);
     let mut summary = Summary::default();
     let mut commits = 0u64;
     let mut done = 0u64;
@@ -231,62 +231,13 @@ pub fn run(
                 .collect()
         });
 
-        // Resume shortcut, then the proofs, per size.
-        let mut by_size: HashMap<CircuitSize, Vec<usize>> = HashMap::new();
-        for (i, p) in prepared.iter_mut().enumerate() {
-            if let Prepared::Ready(r) = p {
-                if ledger.has_submission(&r.sha256)? {
-                    r.proof = Some(Ok(()));
-                } else {
-                    by_size.entry(r.checked.size()).or_default().push(i);
-                }
-            }
-        }
-        let mut sizes: Vec<_> = by_size.into_iter().collect();
-        sizes.sort_by_key(|(s, _)| *s);
-        for (size, indices) in sizes {
-            if let std::collections::hash_map::Entry::Vacant(slot) = verifiers.entry(size) {
-                progress(Progress::LoadingVerifier(size));
-                let t = Instant::now();
-                let v =
-                    load_verifier(size).map_err(|reason| JobError::Verifier { size, reason })?;
-                slot.insert(v);
-                StageTimes::add(&times.setup_wall, t);
-            }
-            let t = Instant::now();
-            let verifier = &verifiers[&size];
-            let items: Vec<&Checked> = indices
-                .iter()
-                .map(|&i| match &prepared[i] {
-                    Prepared::Ready(r) => &r.checked,
-                    Prepared::Rejected(_) => unreachable!("indices of ready items only"),
-                })
-                .collect();
-            let results = pool.install(|| verify_all(verifier, &items));
-            for (i, r) in indices.into_iter().zip(results) {
-                if let Prepared::Ready(ready) = &mut prepared[i] {
-                    ready.proof = Some(r);
-                }
-            }
-            StageTimes::add(&times.proofs_wall, t);
-        }
+        verifiers.verify_chunk(&mut prepared, &ledger, &pool, &times, progress)?;
 
         // Commit in file order.
         commits += 1;
         config.faults.at(Point::BeforeCommit, commits);
         let t = Instant::now();
-        let faults = config.faults;
-        let rows = ledger.transaction(|tx| {
-            let mut rows = Vec::with_capacity(prepared.len());
-            for p in prepared {
-                rows.push(match p {
-                    Prepared::Rejected(row) => row,
-                    Prepared::Ready(ready) => commit_one(tx, *ready, &mut summary)?,
-                });
-            }
-            faults.at(Point::MidCommit, commits);
-            Ok(rows)
-        })?;
+        let rows = commit_chunk(&mut ledger, prepared, &mut summary, config.faults, commits)?;
         StageTimes::add(&times.ledger_wall, t);
         config.faults.at(Point::AfterCommit, commits);
         for row in &rows {
