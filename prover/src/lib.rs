@@ -22,11 +22,19 @@
 
 use rand_core::CryptoRng;
 use thiserror::Error;
-use zkmeter_circuit::{primitives, IpaParams, Proof, ProofError, ProvingKey, PublicInputs};
+use zkmeter_circuit::{
+    primitives, BoundsError, IpaParams, Proof, ProofError, ProvingKey, PublicInputs,
+};
 use zkmeter_protocol::{
     verify_statement, BillClaim, CircuitSize, Frame, KeyError, MeterPublicKey, Period,
     ProtocolError, SignatureError, Submission, Tariff,
 };
+
+impl From<BoundsError> for ProverError {
+    fn from(e: BoundsError) -> Self {
+        ProverError::Protocol(e.into())
+    }
+}
 
 /// Why the plugin refused to prove, or failed to.
 #[derive(Debug, Error)]
@@ -74,8 +82,7 @@ pub fn check_period(period: &Period, meter_key: &MeterPublicKey) -> Result<(), P
     verify_statement(meter_key, &period.statement(), &period.signature)
         .map_err(ProverError::Signature)?;
     let blinding = period.blinding.to_fp("blinding value")?;
-    let recomputed = primitives::commitment(period.frame.size, &period.readings, blinding)
-        .map_err(ProtocolError::from)?;
+    let recomputed = primitives::commitment(period.frame.size, &period.readings, blinding)?;
     if period.commitment.to_fp("commitment")? != recomputed {
         return Err(ProverError::CommitmentMismatch);
     }
@@ -84,14 +91,22 @@ pub fn check_period(period: &Period, meter_key: &MeterPublicKey) -> Result<(), P
 
 /// The public inputs of the bill of `period` under `tariff` (bill computed exactly).
 pub fn public_inputs(period: &Period, tariff: &Tariff) -> Result<PublicInputs, ProverError> {
+    public_inputs_with(period, tariff, &tariff.digest())
+}
+
+/// [`public_inputs`], with the tariff's digest already computed.
+fn public_inputs_with(
+    period: &Period,
+    tariff: &Tariff,
+    tariff_digest: &[u8; 32],
+) -> Result<PublicInputs, ProverError> {
     if period.frame != tariff.frame {
         return Err(ProverError::TariffFrameMismatch {
             period: period.frame,
             tariff: tariff.frame,
         });
     }
-    let (bill, energy_wh) =
-        primitives::bill(&tariff.prices, &period.readings).map_err(ProtocolError::from)?;
+    let (bill, energy_wh) = primitives::bill(&tariff.prices, &period.readings)?;
     let claim = BillClaim {
         meter_id: &period.meter_id,
         frame: &period.frame,
@@ -99,7 +114,7 @@ pub fn public_inputs(period: &Period, tariff: &Tariff) -> Result<PublicInputs, P
         bill,
         energy_wh,
     };
-    Ok(claim.public_inputs(tariff, &tariff.digest())?)
+    Ok(claim.public_inputs(tariff, tariff_digest)?)
 }
 
 /// A period that passed every check before proving, with the public inputs of its bill.
@@ -108,6 +123,7 @@ pub fn public_inputs(period: &Period, tariff: &Tariff) -> Result<PublicInputs, P
 pub struct Checked<'a> {
     period: &'a Period,
     tariff: &'a Tariff,
+    tariff_digest: [u8; 32],
     public: PublicInputs,
 }
 
@@ -136,10 +152,12 @@ pub fn check<'a>(
         return Err(ProverError::MeterKeyMismatch);
     }
     check_period(period, &carried)?;
-    let public = public_inputs(period, tariff)?;
+    let tariff_digest = tariff.digest();
+    let public = public_inputs_with(period, tariff, &tariff_digest)?;
     Ok(Checked {
         period,
         tariff,
+        tariff_digest,
         public,
     })
 }
@@ -200,11 +218,12 @@ impl Plugin {
         let Checked {
             period,
             tariff,
+            tariff_digest,
             public,
         } = checked;
         self.check_size(period.frame.size)?;
         let blinding = period.blinding.to_fp("blinding value")?;
-        let instance = public.to_instance().map_err(ProtocolError::from)?;
+        let instance = public.to_instance()?;
         let proof = Proof::create(&self.pk, &period.readings, blinding, &instance, rng)?;
         Ok(Submission {
             meter_id: period.meter_id.clone(),
@@ -212,7 +231,7 @@ impl Plugin {
             commitment: period.commitment,
             meter_signature: period.signature,
             tariff_id: tariff.tariff_id.clone(),
-            tariff_digest: tariff.digest(),
+            tariff_digest: *tariff_digest,
             bill: public.bill,
             energy_wh: public.energy_wh,
             proof: proof.into_bytes(),

@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use thiserror::Error;
-use zkmeter_circuit::{proof_len, Instance, Proof};
+use zkmeter_circuit::{proof_len, BoundsError, Instance, Proof};
 use zkmeter_protocol::{
     verify_statement, CircuitSize, Frame, MeterId, MeterPublicKey, ProtocolError, SignatureError,
     Submission, Tariff, UtcTime,
@@ -84,6 +84,12 @@ pub enum Rejection {
     /// A value is outside its bounds.
     #[error(transparent)]
     Protocol(#[from] ProtocolError),
+}
+
+impl From<BoundsError> for Rejection {
+    fn from(e: BoundsError) -> Self {
+        Rejection::Protocol(e.into())
+    }
 }
 
 /// A tariff of the utility's own, with its digest (computed once, compared per bill).
@@ -160,9 +166,14 @@ pub struct CheckTimes {
     pub instance: AtomicU64,
 }
 
+/// Adds the time elapsed `since` to `slot`, in nanoseconds (the job's stage times use it too).
+pub(crate) fn add_elapsed(slot: &AtomicU64, since: Instant) {
+    slot.fetch_add(since.elapsed().as_nanos() as u64, Ordering::Relaxed);
+}
+
 fn add(times: Option<&CheckTimes>, pick: fn(&CheckTimes) -> &AtomicU64, since: Instant) {
     if let Some(t) = times {
-        pick(t).fetch_add(since.elapsed().as_nanos() as u64, Ordering::Relaxed);
+        add_elapsed(pick(t), since);
     }
 }
 
@@ -217,7 +228,7 @@ pub fn check_submission(
 
     let t = Instant::now();
     let public = submission.claim().public_inputs(utility, tariff.digest())?;
-    let instance = public.to_instance().map_err(ProtocolError::from)?;
+    let instance = public.to_instance()?;
     add(times, |t| &t.instance, t);
     Ok(Checked {
         size,

@@ -62,6 +62,7 @@ pub use stages::StageTimes;
 pub use tariffs::Tariffs;
 pub use walk::{InputFile, Walk};
 
+use crate::check::add_elapsed;
 use crate::ledger::{Ledger, LedgerError};
 use crate::registry::{Registry, RegistryError};
 use crate::report::Summary;
@@ -238,7 +239,7 @@ pub fn run(
         config.faults.at(Point::BeforeCommit, commits);
         let t = Instant::now();
         let rows = commit_chunk(&mut ledger, prepared, &mut summary, config.faults, commits)?;
-        StageTimes::add(&times.ledger_wall, t);
+        add_elapsed(&times.ledger_wall, t);
         config.faults.at(Point::AfterCommit, commits);
         for row in &rows {
             summary.add(row);

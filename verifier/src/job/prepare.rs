@@ -9,6 +9,7 @@ use zkmeter_protocol::{FileError, Submission, ZkFile};
 use super::stages::StageTimes;
 use super::tariffs::Tariffs;
 use super::walk::InputFile;
+use crate::check::add_elapsed;
 use crate::registry::Registry;
 use crate::report::{Outcome, Row};
 use crate::{check_submission, Checked, Rejection};
@@ -70,7 +71,7 @@ fn check(
         return Err(Rejection::RevokedMeter(submission.meter_id.clone()));
     }
     let tariff = tariffs.for_frame(&submission.frame)?;
-    StageTimes::add(&times.checks.cheap, t);
+    add_elapsed(&times.checks.cheap, t);
     check_submission(submission, &meter.key, tariff, Some(&times.checks))
 }
 
@@ -99,7 +100,7 @@ pub(super) fn prepare(
         Err(e) => return rejected(file, None, decode_reason(&e)),
     };
     drop(bytes);
-    StageTimes::add(&times.read_decode, t);
+    add_elapsed(&times.read_decode, t);
 
     let checked = match check(&submission, registry, tariffs, times) {
         Ok(c) => c,

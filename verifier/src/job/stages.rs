@@ -1,7 +1,6 @@
 //! CPU and wall time per stage of the job, for the cost breakdown `batch-verify` prints.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Instant;
 
 use crate::CheckTimes;
 
@@ -23,10 +22,6 @@ pub struct StageTimes {
 }
 
 impl StageTimes {
-    pub(super) fn add(slot: &AtomicU64, since: Instant) {
-        slot.fetch_add(since.elapsed().as_nanos() as u64, Ordering::Relaxed);
-    }
-
     /// `(name, seconds)` per stage.
     pub fn seconds(&self) -> Vec<(&'static str, f64)> {
         let s = |a: &AtomicU64| a.load(Ordering::Relaxed) as f64 / 1e9;

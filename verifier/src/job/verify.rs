@@ -11,6 +11,7 @@ use super::prepare::Prepared;
 use super::stages::StageTimes;
 use super::{JobError, Progress};
 use crate::batch::verify_all;
+use crate::check::add_elapsed;
 use crate::ledger::Ledger;
 use crate::{Checked, Verifier};
 
@@ -69,7 +70,7 @@ impl<'a> Verifiers<'a> {
                     ready.proof = Some(r);
                 }
             }
-            StageTimes::add(&times.proofs_wall, t);
+            add_elapsed(&times.proofs_wall, t);
         }
         Ok(())
     }
@@ -87,7 +88,7 @@ impl<'a> Verifiers<'a> {
                 progress(Progress::LoadingVerifier(size));
                 let t = Instant::now();
                 let v = (self.load)(size).map_err(|reason| JobError::Verifier { size, reason })?;
-                StageTimes::add(&times.setup_wall, t);
+                add_elapsed(&times.setup_wall, t);
                 Ok(slot.insert(v))
             }
         }
