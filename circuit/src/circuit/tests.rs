@@ -205,87 +205,73 @@ fn honest_steps_pass_through_the_test_circuit() {
     assert_eq!(run(&planted, &instance), Ok(()));
 }
 
-#[test]
-fn corrupted_running_bill_fails_the_bill_constraint_on_both_sides() {
+/// On the sample period: the honest circuit passes, then the witness with `tamper` fails with
+/// exactly `expected`, the whole failure list in order.
+fn sample_tampered_fails_with(tamper: Tamper, expected: &[&str]) {
     let (readings, prices) = sample();
     let (circuit, instance) = honest(&readings, &prices, Fp::from(99u64));
     assert_eq!(run(&circuit, &instance), Ok(()));
+    let planted = Tampered::new(&readings, &prices, Fp::from(99u64), Some(tamper));
+    assert_eq!(summary(run(&planted, &instance)), expected);
+}
 
+#[test]
+fn corrupted_running_bill_fails_the_bill_constraint_on_both_sides() {
     // The sum is broken once (slot 4 -> 5, rows 8 -> 10); the cheat then carries on from the
     // forged value, so the final B no longer matches the public one either.
-    let forged = Tamper::Bill(5, Fp::from(12345u64));
-    let planted = Tampered::new(&readings, &prices, Fp::from(99u64), Some(forged));
-    assert_eq!(
-        summary(run(&planted, &instance)),
-        [
+    sample_tampered_fails_with(
+        Tamper::Bill(5, Fp::from(12345u64)),
+        &[
             "Constraint 0 ('bill running sum') in gate 3 ('reading step') in Region 0 ('bill') at 8",
             // Both ends of the copy of B: the public row and the last bill cell.
             "copy Instance 0 outside regions at row 1",
             "copy Advice 6 in Region 0 ('bill') at 216",
-        ]
+        ],
     );
 }
 
 #[test]
 fn corrupted_running_energy_fails_the_energy_constraint() {
-    let (readings, prices) = sample();
-    let (circuit, instance) = honest(&readings, &prices, Fp::from(99u64));
-    assert_eq!(run(&circuit, &instance), Ok(()));
-
-    let forged = Tamper::Energy(N, Fp::from(1u64));
-    let planted = Tampered::new(&readings, &prices, Fp::from(99u64), Some(forged));
-    assert_eq!(
-        summary(run(&planted, &instance)),
-        [
+    sample_tampered_fails_with(
+        Tamper::Energy(N, Fp::from(1u64)),
+        &[
             "Constraint 1 ('energy running sum') in gate 3 ('reading step') in Region 0 ('bill') at 214",
             "copy Instance 0 outside regions at row 2",
             "copy Advice 7 in Region 0 ('bill') at 216",
-        ]
+        ],
     );
 }
 
 #[test]
 fn corrupted_packing_accumulator_fails_the_packing_constraint() {
-    let (readings, prices) = sample();
-    let (circuit, instance) = honest(&readings, &prices, Fp::from(99u64));
-    assert_eq!(run(&circuit, &instance), Ok(()));
-
     // Slot 3 lies inside the first word: the forged accumulator breaks `packing` at slot 2,
     // and the first word, hashed into C, is no longer the honest one.
-    let forged = Tamper::Acc(3, Fp::from(7u64));
-    let planted = Tampered::new(&readings, &prices, Fp::from(99u64), Some(forged));
-    assert_eq!(
-        summary(run(&planted, &instance)),
-        [
+    sample_tampered_fails_with(
+        Tamper::Acc(3, Fp::from(7u64)),
+        &[
             "Constraint 2 ('packing') in gate 3 ('reading step') in Region 0 ('bill') at 4",
             // Both ends of the copy of C: the commitment hash's output and the public row.
             "copy Advice 0 in Region 19 ('permute state') at 36",
             "copy Instance 0 outside regions at row 0",
-        ]
+        ],
     );
 }
 
 #[test]
 fn changed_reading_breaks_the_commitment_and_the_bill() {
-    let (readings, prices) = sample();
-    let (circuit, instance) = honest(&readings, &prices, Fp::from(99u64));
-    assert_eq!(run(&circuit, &instance), Ok(()));
-
     // A cheating prover changes one reading (valid limbs) and recomputes the running sums and
     // the word consistently: every gate and lookup holds, but the hash no longer opens C, and
     // B and E no longer match.
-    let forged = Tamper::Limbs(10, Fp::from(5u64), Fp::ZERO);
-    let planted = Tampered::new(&readings, &prices, Fp::from(99u64), Some(forged));
-    assert_eq!(
-        summary(run(&planted, &instance)),
-        [
+    sample_tampered_fails_with(
+        Tamper::Limbs(10, Fp::from(5u64), Fp::ZERO),
+        &[
             "copy Advice 0 in Region 19 ('permute state') at 36",
             "copy Instance 0 outside regions at row 0",
             "copy Instance 0 outside regions at row 1",
             "copy Instance 0 outside regions at row 2",
             "copy Advice 6 in Region 0 ('bill') at 216",
             "copy Advice 7 in Region 0 ('bill') at 216",
-        ]
+        ],
     );
 }
 
