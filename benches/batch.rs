@@ -5,9 +5,10 @@
 //!
 //! * `batch/decode`: envelope decoding and validation of one submission;
 //! * `batch/signature`: one ECDSA P-256 verification of the meter statement;
-//! * `batch/instances`: building the instance columns (statement and prices);
+//! * `batch/instance`: building the instance column (the statement);
+//! * `batch/verifying-key`: building the verifying key of one tariff (once per tariff per job);
 //! * `batch/verify/threads=T`: one halo2 `BatchVerifier` check of 32 bills on T threads
-//!   (includes the instance commitments, which halo2 computes inside);
+//!   (includes the statement's instance commitment, which halo2 computes inside);
 //! * `batch/ledger`: recording 256 bills in one SQLite transaction (`synchronous=FULL`).
 //!
 //! The end-to-end job (walk, files, everything) is measured by `scripts/batch-throughput.sh`.
@@ -42,8 +43,10 @@ fn bench(c: &mut Criterion) {
         .or_else(|_| Frame::natural(UtcTime::parse("2026-01-01T00:00:00Z").unwrap(), 30, size))
         .expect("frame");
     let tariff = demo_tariff(&frame, 1).unwrap();
-    let plugin = Plugin::new(size, params.clone()).unwrap();
-    let verifier = Verifier::new(size, params).unwrap();
+    let params = std::sync::Arc::new(params);
+    let plugin = Plugin::new(&tariff, params.clone()).unwrap();
+    let utility = UtilityTariff::new(tariff.clone());
+    let verifier = Verifier::new(&utility, params.clone()).unwrap();
     let mut rng = ChaCha20Rng::seed_from_u64(7);
     let fixtures: Vec<_> = (0..PROOFS)
         .map(|i| {
@@ -58,7 +61,6 @@ fn bench(c: &mut Criterion) {
         })
         .collect();
     let bytes = fixtures[0].1.to_bytes();
-    let utility = UtilityTariff::new(tariff.clone());
     let items: Vec<Checked> = fixtures
         .iter()
         .map(|(key, sub)| check_submission(sub, key, &utility, None).unwrap())
@@ -74,14 +76,17 @@ fn bench(c: &mut Criterion) {
     g.bench_function("signature", |b| {
         b.iter(|| verify_statement(key, &sub.statement(), &sub.meter_signature).unwrap())
     });
-    g.bench_function("instances", |b| {
+    g.bench_function("instance", |b| {
         b.iter(|| {
             let public = sub
                 .claim()
                 .public_inputs(&tariff, utility.digest())
                 .unwrap();
-            public.to_instance().unwrap()
+            public.to_instance()
         })
+    });
+    g.bench_function("verifying-key", |b| {
+        b.iter(|| Verifier::new(&utility, params.clone()).unwrap())
     });
 
     g.throughput(Throughput::Elements(BATCH as u64));

@@ -1,7 +1,6 @@
-//! Criterion benches per named circuit size: key generation, proving and verifying one bill,
-//! and `instance_msm`: the multi-scalar multiplication the verifier spends on committing the
-//! prices instance column of one bill (the same scalars as halo2's `commit_lagrange_instance`,
-//! over as many generators; its cost does not depend on which points they are).
+//! Criterion benches per named circuit size: key generation (the proving key of one tariff, as
+//! the plugin builds it; the verifying key of one tariff, as the utility builds it once per
+//! tariff), proving and verifying one bill.
 //!
 //! `cargo bench --bench circuit` (all sizes; month-15min proving takes ~20 s a sample), or
 //! `ZKMETER_BENCH_SIZES=day-15min,month-30min cargo bench --bench circuit`. Results go to
@@ -11,17 +10,18 @@ mod common;
 
 use std::hint::black_box;
 
+use std::sync::Arc;
+
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use halo2_proofs::arithmetic::best_multiexp;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use zkmeter_circuit::{
-    encoding::fp_from_offset_price, primitives as native, CircuitSize, Fp, Proof, ProvingKey,
-    PublicInputs, VerifyingKey,
+    primitives as native, CircuitSize, Fp, Proof, ProvingKey, PublicInputs, TariffPrices,
+    VerifyingKey,
 };
 
-/// A full period (every slot used) with a market-shaped price series.
-fn statement(size: CircuitSize) -> (Vec<u32>, Fp, PublicInputs) {
+/// A full period (every slot used) with a market-shaped price series, and its tariff.
+fn statement(size: CircuitSize) -> (Vec<u32>, Fp, TariffPrices, PublicInputs) {
     let n = size.capacity();
     let readings: Vec<u32> = (0..n as u32).map(|i| 50 + (i * 7919) % 700).collect();
     let prices: Vec<i64> = (0..n as i64)
@@ -35,25 +35,30 @@ fn statement(size: CircuitSize) -> (Vec<u32>, Fp, PublicInputs) {
         bill,
         energy_wh,
         context: Fp::from(7u64),
-        prices,
     };
-    (readings, blinding, public)
+    let tariff = TariffPrices::new(size, &prices).unwrap();
+    (readings, blinding, tariff, public)
 }
 
 fn bench(c: &mut Criterion) {
     for size in common::sizes() {
-        let params = zkmeter_params::ParamStore::default_store()
-            .load(size.k(), |_| {})
-            .expect("IPA parameters");
+        let params = Arc::new(
+            zkmeter_params::ParamStore::default_store()
+                .load(size.k(), |_| {})
+                .expect("IPA parameters"),
+        );
+        let (readings, blinding, tariff, public) = statement(size);
         let mut group = c.benchmark_group(size.name());
         group.sample_size(10);
         group.bench_function(BenchmarkId::new("keygen", size.capacity()), |b| {
-            b.iter(|| ProvingKey::build(size, black_box(params.clone())).unwrap())
+            b.iter(|| ProvingKey::build(black_box(&tariff), params.clone()).unwrap())
         });
-        let pk = ProvingKey::build(size, params.clone()).unwrap();
-        let vk = VerifyingKey::build(size, params.clone()).unwrap();
-        let (readings, blinding, public) = statement(size);
-        let instance = public.to_instance().unwrap();
+        group.bench_function(BenchmarkId::new("verifying-key", size.capacity()), |b| {
+            b.iter(|| VerifyingKey::build(black_box(&tariff), params.clone()).unwrap())
+        });
+        let pk = ProvingKey::build(&tariff, params.clone()).unwrap();
+        let vk = VerifyingKey::build(&tariff, params.clone()).unwrap();
+        let instance = public.to_instance();
         let mut seed = 0;
         group.bench_function(BenchmarkId::new("prove", size.capacity()), |b| {
             b.iter(|| {
@@ -66,16 +71,6 @@ fn bench(c: &mut Criterion) {
         let proof = Proof::create(&pk, &readings, blinding, &instance, rng).unwrap();
         group.bench_function(BenchmarkId::new("verify", size.capacity()), |b| {
             b.iter(|| black_box(&proof).verify(&vk, black_box(&instance)).unwrap())
-        });
-        // The prices column as `PublicInputs::to_instance` lays it out (offset price at row
-        // 2i), plus the zero that halo2 appends for the blind's base.
-        let mut prices = vec![Fp::zero(); 2 * size.capacity()];
-        for (i, &p) in public.prices.iter().enumerate() {
-            prices[2 * i] = fp_from_offset_price(p);
-        }
-        let bases = params.get_g()[..prices.len()].to_vec();
-        group.bench_function(BenchmarkId::new("instance_msm", size.capacity()), |b| {
-            b.iter(|| best_multiexp(black_box(&prices), black_box(&bases)))
         });
         group.finish();
     }

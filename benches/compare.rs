@@ -174,9 +174,9 @@ fn bench(c: &mut Criterion) {
         group.bench_function(BenchmarkId::new("zkmeter-meter", n), |b| {
             b.iter(|| case.zk_period(1))
         });
-        let plugin = Plugin::new(size, params.clone()).expect("proving key");
-        let verifier = Verifier::new(size, params.clone()).expect("verifying key");
+        let plugin = Plugin::new(&case.tariff, params.clone()).expect("proving key");
         let utility = UtilityTariff::new(case.tariff.clone());
+        let verifier = Verifier::new(&utility, params.clone()).expect("verifying key");
         let period = case.zk_period(1);
         let mut seed = 0;
         group.bench_function(BenchmarkId::new("zkmeter-plugin", n), |b| {

@@ -216,7 +216,7 @@ fn a_mixed_batch_gets_one_row_per_file_with_its_outcome_and_reason() {
             "rejected",
             "larger than the 65536-byte cap",
         ),
-        ("hostile/wrong-version.bin", "rejected", "format version 2"),
+        ("hostile/wrong-version.bin", "rejected", "format version 3"),
         (
             "hostile/period-file.bin",
             "rejected",
@@ -440,7 +440,7 @@ fn a_job_killed_with_sigkill_resumes_to_the_same_ledger_and_report() {
     // Killed while building the verifier (rejected files committed, no bill yet), then killed
     // mid-run after the 13th chunk (two bills recorded; paused there by the hook, killed by a
     // real SIGKILL), then run to the end.
-    start_and_kill(&job, &args, None, "Building the verifying key");
+    start_and_kill(&job, &args, None, "building the verifying keys");
     start_and_kill(
         &job,
         &args,

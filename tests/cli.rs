@@ -547,7 +547,7 @@ fn non_canonical_commitment_encoding_is_refused() {
 fn unknown_format_version_is_refused() {
     let w = Work::new();
     let mut bytes = std::fs::read(w.path(SUBMISSION)).unwrap();
-    assert_eq!(bytes[8..10], 1u16.to_le_bytes(), "header layout changed");
+    assert_eq!(bytes[8..10], 2u16.to_le_bytes(), "header layout changed");
     bytes[8..10].copy_from_slice(&9u16.to_le_bytes());
     w.assert_submission_bytes_refused(&bytes, 1, "format version 9");
 }

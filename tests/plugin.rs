@@ -42,7 +42,7 @@ fn honest_period_is_proved_and_every_corruption_is_refused_with_its_reason() {
     let params = zkmeter_params::ParamStore::default_store()
         .load(CircuitSize::Day15Min.k(), |_| {})
         .unwrap();
-    let plugin = Plugin::new(CircuitSize::Day15Min, params).unwrap();
+    let plugin = Plugin::new(&f.tariff, params).unwrap();
     let rng = || ChaCha20Rng::seed_from_u64(11);
 
     // Honest: proved, with the exact bill.
@@ -103,6 +103,14 @@ fn honest_period_is_proved_and_every_corruption_is_refused_with_its_reason() {
     assert!(matches!(
         public_inputs(&f.period, &other_tariff),
         Err(ProverError::TariffFrameMismatch { .. })
+    ));
+
+    // The same frame under other prices: the plugin's keys are for its own tariff.
+    let mut repriced = f.tariff.clone();
+    repriced.prices[0] += 1;
+    assert!(matches!(
+        plugin.prove(&f.period, &repriced, None, rng()),
+        Err(ProverError::TariffMismatch { .. })
     ));
 
     // A period of another size than the plugin's.

@@ -2,7 +2,9 @@
 
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
-use zkmeter_circuit::Fp;
+use std::sync::Arc;
+
+use zkmeter_circuit::{Fp, IpaParams};
 use zkmeter_meter::{demo_tariff, record_with_blinding, synthetic_readings, MeterSigningKey};
 use zkmeter_protocol::{
     CircuitSize, Frame, MeterId, MeterPublicKey, Submission, Tariff, UtcTime, ZkFile,
@@ -10,12 +12,19 @@ use zkmeter_protocol::{
 use zkmeter_prover::Plugin;
 use zkmeter_verifier::{Accepted, Rejection, UtilityTariff, Verifier};
 
-/// An honest day-15min submission, its meter key and tariff, and a verifier.
+/// The day-15min parameters, shared by every key built from them.
+fn params() -> Arc<IpaParams> {
+    Arc::new(
+        zkmeter_params::ParamStore::default_store()
+            .load(CircuitSize::Day15Min.k(), |_| {})
+            .unwrap(),
+    )
+}
+
+/// An honest day-15min submission, its meter key and tariff, and the verifier of the tariff.
 fn setup() -> (Verifier, MeterPublicKey, Tariff, Submission) {
     let size = CircuitSize::Day15Min;
-    let params = zkmeter_params::ParamStore::default_store()
-        .load(size.k(), |_| {})
-        .unwrap();
+    let params = params();
     let key = MeterSigningKey::generate(&mut ChaCha20Rng::seed_from_u64(1)).unwrap();
     let meter = key.public_key();
     let frame = Frame::new(
@@ -34,11 +43,11 @@ fn setup() -> (Verifier, MeterPublicKey, Tariff, Submission) {
     )
     .unwrap();
     let tariff = demo_tariff(&frame, 2).unwrap();
-    let plugin = Plugin::new(size, params.clone()).unwrap();
+    let plugin = Plugin::new(&tariff, params.clone()).unwrap();
     let honest = plugin
         .prove(&period, &tariff, None, ChaCha20Rng::seed_from_u64(2))
         .unwrap();
-    let verifier = Verifier::new(size, params).unwrap();
+    let verifier = Verifier::new(&UtilityTariff::new(tariff.clone()), params).unwrap();
     (verifier, meter, tariff, honest)
 }
 
@@ -46,8 +55,7 @@ fn setup() -> (Verifier, MeterPublicKey, Tariff, Submission) {
 fn honest_submission_is_accepted_and_each_alteration_rejected_for_its_reason() {
     let (verifier, meter, tariff, honest) = setup();
 
-    let utility = UtilityTariff::new(tariff.clone());
-    let accepted = verifier.verify(&honest, &meter, &utility).unwrap();
+    let accepted = verifier.verify(&honest, &meter).unwrap();
     assert_eq!(
         accepted,
         Accepted {
@@ -56,9 +64,14 @@ fn honest_submission_is_accepted_and_each_alteration_rejected_for_its_reason() {
         }
     );
 
+    // A utility whose tariff is `t` verifies with the key it builds from `t`.
     let check = |s: &Submission, t: &Tariff| {
-        verifier
-            .verify(s, &meter, &UtilityTariff::new(t.clone()))
+        if t == &tariff {
+            return verifier.verify(s, &meter).unwrap_err();
+        }
+        Verifier::new(&UtilityTariff::new(t.clone()), params())
+            .unwrap()
+            .verify(s, &meter)
             .unwrap_err()
     };
 
@@ -67,7 +80,7 @@ fn honest_submission_is_accepted_and_each_alteration_rejected_for_its_reason() {
         .unwrap()
         .public_key();
     assert!(matches!(
-        verifier.verify(&honest, &other, &utility),
+        verifier.verify(&honest, &other),
         Err(Rejection::Signature(_))
     ));
     // Claimed for another meter id or period: the signature no longer covers it.
@@ -113,7 +126,7 @@ fn honest_submission_is_accepted_and_each_alteration_rejected_for_its_reason() {
         Rejection::FrameMismatch { .. }
     ));
     // A consumer who also forges the tariff digest to match altered prices still fails: the
-    // prices are public inputs of the proof.
+    // prices are committed in the utility's verifying key, which the proof is bound to.
     let mut t = tariff.clone();
     t.prices[10] += 1;
     let mut s = honest.clone();
@@ -131,11 +144,10 @@ fn honest_submission_is_accepted_and_each_alteration_rejected_for_its_reason() {
 /// whole file (header, ids, frame, commitment, signature, figures, proof).
 #[test]
 fn no_single_byte_flip_of_a_submission_file_is_accepted() {
-    let (verifier, meter, tariff, honest) = setup();
-    let tariff = UtilityTariff::new(tariff);
+    let (verifier, meter, _, honest) = setup();
     let bytes = honest.to_bytes();
     assert!(verifier
-        .verify(&Submission::from_bytes(&bytes).unwrap(), &meter, &tariff)
+        .verify(&Submission::from_bytes(&bytes).unwrap(), &meter)
         .is_ok());
     let mut decoded_and_rejected = 0;
     for at in (0..bytes.len()).step_by(13) {
@@ -144,7 +156,7 @@ fn no_single_byte_flip_of_a_submission_file_is_accepted() {
             bad[at] ^= mask;
             if let Ok(s) = Submission::from_bytes(&bad) {
                 assert!(
-                    verifier.verify(&s, &meter, &tariff).is_err(),
+                    verifier.verify(&s, &meter).is_err(),
                     "flip {mask:#04x} at byte {at} accepted"
                 );
                 decoded_and_rejected += 1;
@@ -166,8 +178,7 @@ fn single_verify_and_the_batch_job_reject_each_case_for_the_same_reason() {
     use zkmeter_verifier::report::{Outcome, Row};
 
     let (verifier, meter, tariff, honest) = setup();
-    let utility = UtilityTariff::new(tariff.clone());
-    verifier.verify(&honest, &meter, &utility).unwrap();
+    verifier.verify(&honest, &meter).unwrap();
 
     let mut cases: Vec<(&str, Submission)> = vec![];
     let mut add = |name, change: &dyn Fn(&mut Submission)| {
@@ -211,7 +222,7 @@ fn single_verify_and_the_batch_job_reject_each_case_for_the_same_reason() {
     honest.write(&input.join("00-honest.bin")).unwrap();
     let mut expected = vec![];
     for (name, s) in &cases {
-        let single = verifier.verify(s, &meter, &utility).unwrap_err();
+        let single = verifier.verify(s, &meter).unwrap_err();
         s.write(&input.join(format!("{name}.bin"))).unwrap();
         expected.push(Row {
             file: format!("{name}.bin"),
@@ -235,7 +246,7 @@ fn single_verify_and_the_batch_job_reject_each_case_for_the_same_reason() {
         chunk: 4,
         faults: Faults::none(),
     };
-    let outcome = job::run(&config, &mut |_| Ok(verifier.clone()), &mut |_| {}).unwrap();
+    let outcome = job::run(&config, &mut |_| Ok((*params()).clone()), &mut |_| {}).unwrap();
     assert_eq!(outcome.summary.accepted, 1, "the honest file is accepted");
     assert_eq!(outcome.summary.rejected, cases.len() as u64);
     let report = std::fs::read_to_string(&config.report).unwrap();

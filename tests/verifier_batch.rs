@@ -31,8 +31,10 @@ fn setup() -> (Verifier, UtilityTariff, Vec<Item>) {
         .unwrap();
     let frame = Frame::natural(UtcTime::parse("2026-02-01T00:00:00Z").unwrap(), 15, size).unwrap();
     let tariff: Tariff = demo_tariff(&frame, 3).unwrap();
-    let plugin = Plugin::new(size, params.clone()).unwrap();
-    let verifier = Verifier::new(size, params).unwrap();
+    let params = std::sync::Arc::new(params);
+    let plugin = Plugin::new(&tariff, params.clone()).unwrap();
+    let utility = UtilityTariff::new(tariff.clone());
+    let verifier = Verifier::new(&utility, params).unwrap();
     let items = (0..3u64)
         .map(|i| {
             let key = MeterSigningKey::generate(&mut ChaCha20Rng::seed_from_u64(i)).unwrap();
@@ -53,7 +55,7 @@ fn setup() -> (Verifier, UtilityTariff, Vec<Item>) {
             }
         })
         .collect();
-    (verifier, UtilityTariff::new(tariff), items)
+    (verifier, utility, items)
 }
 
 #[test]
@@ -83,16 +85,37 @@ fn bad_proofs_in_a_batch_are_found_and_the_honest_ones_pass() {
         }
     }
 
-    // Items of another size than the verifier's are rejected for that, not bisected.
+    // Items of another size or tariff than the verifier's are rejected for that, not
+    // bisected.
     let params = zkmeter_params::ParamStore::default_store()
         .load(CircuitSize::Month30Min.k(), |_| {})
         .unwrap();
-    let month = Verifier::new(CircuitSize::Month30Min, params).unwrap();
+    let month_frame = Frame::natural(
+        UtcTime::parse("2026-02-01T00:00:00Z").unwrap(),
+        30,
+        CircuitSize::Month30Min,
+    )
+    .unwrap();
+    let month_tariff = UtilityTariff::new(demo_tariff(&month_frame, 3).unwrap());
+    let month = Verifier::new(&month_tariff, params).unwrap();
     let results = verify_all(&month, &refs[..3]);
     assert!(
         results
             .iter()
             .all(|r| matches!(r, Err(Rejection::SizeMismatch { .. }))),
+        "{results:?}"
+    );
+    let mut repriced = tariff.tariff().clone();
+    repriced.prices[0] += 1;
+    let day_params = zkmeter_params::ParamStore::default_store()
+        .load(CircuitSize::Day15Min.k(), |_| {})
+        .unwrap();
+    let other = Verifier::new(&UtilityTariff::new(repriced), day_params).unwrap();
+    let results = verify_all(&other, &refs[..3]);
+    assert!(
+        results
+            .iter()
+            .all(|r| matches!(r, Err(Rejection::TariffNotServed { .. }))),
         "{results:?}"
     );
 

@@ -1,15 +1,18 @@
 //! The bill circuit: one proof that `(C, B, E)` come from readings that open `C`, under the
-//! prices of the instance column. See `docs/protocol.md` section "Circuit".
+//! tariff the keys were built for. See `docs/protocol.md` section "Circuit".
 //!
-//! Public inputs (two instance columns):
+//! Public inputs (one instance column, the statement):
 //!
 //! ```text
-//! statement column          prices column
-//! row 0  COMMITMENT  C      row 2i    price_i + 2^31 for slot i < S (0 for padding slots)
-//! row 1  BILL        B      row 2i+1  0
+//! row 0  COMMITMENT  C
+//! row 1  BILL        B
 //! row 2  ENERGY      E
 //! row 3  CONTEXT     hash of meter id, frame, tariff id and digest (binds the transcript)
 //! ```
+//!
+//! The tariff (a price per slot and the padding slots) is in fixed columns
+//! ([`crate::tariff`]): the circuit value carries it even without a witness, so key
+//! generation commits it in the verifying key.
 
 use halo2_gadgets::poseidon::{
     primitives::{ConstantLength, P128Pow5T3},
@@ -18,13 +21,14 @@ use halo2_gadgets::poseidon::{
 use halo2_proofs::{
     circuit::{AssignedCell, Layouter, SimpleFloorPlanner, Value},
     pasta::Fp,
-    plonk::{Advice, Circuit, Column, ConstraintSystem, Error, Instance},
+    plonk::{Advice, Circuit, Column, ConstraintSystem, Error, Fixed, Instance},
 };
 
 use crate::chip::{BillCells, BillChip, BillConfig, BillInstructions};
 use crate::constants::{
     BILL, COMMITMENT, COMMITMENT_DOMAIN_TAG, CONTEXT, ENERGY, READINGS_PER_WORD,
 };
+use crate::tariff::TariffPrices;
 
 /// Poseidon width and rate used throughout.
 const WIDTH: usize = 3;
@@ -39,29 +43,32 @@ pub struct BillCircuitConfig {
     bill: BillConfig,
 }
 
-/// The bill circuit for `W` words of readings (capacity `12 W` slots).
+/// The bill circuit for `W` words of readings (capacity `12 W` slots) under one tariff.
 #[derive(Clone, Debug)]
 pub struct BillCircuit<const W: usize> {
     readings: Vec<Value<u32>>,
     blinding: Value<Fp>,
+    tariff: TariffPrices,
 }
 
 impl<const W: usize> BillCircuit<W> {
-    /// The circuit with no witness (for key generation).
-    pub fn blank() -> Self {
+    /// The circuit with no witness (for key generation): only the tariff.
+    pub fn blank(tariff: &TariffPrices) -> Self {
         BillCircuit {
             readings: vec![Value::unknown(); W * READINGS_PER_WORD],
             blinding: Value::unknown(),
+            tariff: tariff.clone(),
         }
     }
 
     /// The circuit with its witness: the readings padded to the capacity (as
     /// [`crate::primitives::padded_readings`] returns them) and the blinding value. Synthesis
     /// fails on any other length.
-    pub fn new(readings: &[u32], blinding: Fp) -> Self {
+    pub fn new(readings: &[u32], blinding: Fp, tariff: &TariffPrices) -> Self {
         BillCircuit {
             readings: readings.iter().map(|&r| Value::known(r)).collect(),
             blinding: Value::known(blinding),
+            tariff: tariff.clone(),
         }
     }
 }
@@ -71,12 +78,13 @@ impl<const W: usize> Circuit<Fp> for BillCircuit<W> {
     type FloorPlanner = SimpleFloorPlanner;
 
     fn without_witnesses(&self) -> Self {
-        Self::blank()
+        Self::blank(&self.tariff)
     }
 
-    /// Columns: 8 advice (4 Poseidon, 4 bill), 6 fixed (Poseidon round constants; `rc_b[0]`
-    /// doubles as the constant column), 1 lookup table, 2 instance. Enables equality on the
-    /// statement column, the Poseidon state and the bill chip's `acc`, `bill`, `energy`.
+    /// Columns: 8 advice (4 Poseidon, 4 bill), 8 fixed (6 Poseidon round constants, `rc_b[0]`
+    /// doubling as the constant column; the tariff's `price` and `kind`), 1 lookup table, 1
+    /// instance (the statement). Enables equality on the statement column, the Poseidon state and the bill
+    /// chip's `acc`, `bill`, `energy`.
     fn configure(meta: &mut ConstraintSystem<Fp>) -> Self::Config {
         let state = [(); WIDTH].map(|_| meta.advice_column());
         let partial_sbox = meta.advice_column();
@@ -86,10 +94,10 @@ impl<const W: usize> Circuit<Fp> for BillCircuit<W> {
         let poseidon = Pow5Chip::configure::<P128Pow5T3>(meta, state, partial_sbox, rc_a, rc_b);
 
         let statement = meta.instance_column();
-        let prices = meta.instance_column();
         meta.enable_equality(statement);
         let bill_columns = [(); 4].map(|_| meta.advice_column());
-        let bill = BillChip::configure(meta, bill_columns, prices);
+        let tariff_columns = [(); 2].map(|_| meta.fixed_column());
+        let bill = BillChip::configure(meta, bill_columns, tariff_columns);
 
         BillCircuitConfig {
             statement,
@@ -107,16 +115,26 @@ impl<const W: usize> Circuit<Fp> for BillCircuit<W> {
         if self.readings.len() != W * READINGS_PER_WORD {
             return Err(Error::Synthesis);
         }
-        // 1. B, E and the packed words from the private readings and the public prices. The
-        //    bill region is laid out first, so it starts at row 0 (prices are read by row).
+        // 1. B, E and the packed words from the private readings and the tariff's prices.
         let bill_chip = BillChip::construct(config.bill.clone());
-        let cells =
-            bill_chip.accumulate(layouter.namespace(|| "bill and energy"), &self.readings)?;
+        let cells = bill_chip.accumulate(
+            layouter.namespace(|| "bill and energy"),
+            &self.readings,
+            &self.tariff,
+        )?;
         self.commit_and_expose(config, layouter, &bill_chip, cells)
     }
 }
 
 impl<const W: usize> BillCircuit<W> {
+    /// The indices, among the fixed columns of the verifying key, of the tariff's two columns
+    /// (`price`, `kind`): the only fixed commitments that differ between tariffs.
+    pub(crate) fn tariff_fixed_columns() -> [usize; 2] {
+        let mut meta = ConstraintSystem::default();
+        let config = Self::configure(&mut meta);
+        [config.bill.price, config.bill.kind].map(fixed_index)
+    }
+
     /// Everything after the bill region: the limb table, `B` and `E` and the context exposed,
     /// and `C` computed from the very word cells of the bill region.
     pub(crate) fn commit_and_expose(
@@ -175,6 +193,17 @@ impl<const W: usize> BillCircuit<W> {
         .hash(layouter.namespace(|| "commitment"), [tag, digest, blinding])?;
         layouter.constrain_instance(commitment.cell(), config.statement, COMMITMENT)
     }
+}
+
+/// A fixed column's index. halo2 0.4 keeps `Column::index` private; its `Debug` form
+/// (`Column { index: 6, column_type: Fixed }`) carries it. A form without it gives
+/// `usize::MAX`, which masks nothing, so no key would match its pinned shape.
+fn fixed_index(column: Column<Fixed>) -> usize {
+    let text = format!("{column:?}");
+    text.split_once("index: ")
+        .and_then(|(_, rest)| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|digits| digits.parse().ok())
+        .unwrap_or(usize::MAX)
 }
 
 #[cfg(test)]

@@ -12,8 +12,6 @@ pub const READINGS_PER_WORD: usize = 12;
 /// Largest reading in one slot, in Wh: 2^20 - 1 (1.05 MWh: 4 MW for a quarter-hour, far above
 /// any household or small business).
 pub const MAX_READING_WH: u32 = (1 << READING_BITS) - 1;
-/// Offset added to every price in the prices instance column (`u = price + 2^31 > 0`).
-pub const PRICE_OFFSET: i64 = 1 << 31;
 /// Largest price magnitude, in micro-currency per kWh: 2^31 - 1 (2147 currency units per kWh).
 pub const MAX_ABS_PRICE: i64 = (1 << 31) - 1;
 
@@ -67,11 +65,6 @@ const _: () = assert!(MONTH_15MIN >= 31 * 96 + 4 && MONTH_15MIN - READINGS_PER_W
 // Every sum stays far below p/2 (p > 2^254), so no sum wraps.
 const _: () = assert!(MAX_ABS_BILL < 1i128 << 64);
 const _: () = assert!(MAX_ENERGY_WH < 1u64 << 36);
-// The circuit's offset sum `sum((price + PRICE_OFFSET) * reading)` stays below 2^65.
-const _: () = assert!(
-    (MAX_CAPACITY as i128) * (MAX_READING_WH as i128) * ((MAX_ABS_PRICE + PRICE_OFFSET) as i128)
-        < 1i128 << 65
-);
 // A word of packed readings is below 2^240, so packing is injective in Fp (p > 2^254).
 const _: () = assert!(READING_BITS as usize * READINGS_PER_WORD <= 240);
-const _: () = assert!(MAX_ABS_PRICE < PRICE_OFFSET && PRICE_OFFSET + MAX_ABS_PRICE < 1 << 32);
+const _: () = assert!(MAX_ABS_PRICE < 1 << 31);

@@ -11,18 +11,18 @@
 //!   `word = sum_j r_j * 2^(READING_BITS * (READINGS_PER_WORD - 1 - j))` (first reading most
 //!   significant), `< 2^240 < p`, so the packing is injective.
 //! * A price is an `i64` in micro-currency per kWh (1e-6 of the currency unit per kWh), with
-//!   magnitude at most [`MAX_ABS_PRICE`]. In the prices instance column it is offset to the
-//!   unsigned `price + PRICE_OFFSET` (`0 < u < 2^32`; padding slots hold 0), so the utility's
-//!   instance commitment is a multi-scalar multiplication of small scalars.
+//!   magnitude at most [`MAX_ABS_PRICE`]. In the circuit's `price` fixed column (part of the
+//!   verifying key of the tariff) it is the field element `price` (`-x` as `p - x`); padding
+//!   slots hold 0 and their readings are forced to 0.
 //! * The bill is `sum(price * reading)` in nano-currency (1e-9 units): micro-units/kWh x Wh.
-//!   `|bill| <= MAX_CAPACITY * MAX_READING_WH * MAX_ABS_PRICE < 2^12 * 2^20 * 2^31 = 2^63`,
-//!   and the circuit's intermediate `sum(u * r) < 2^12 * 2^20 * 2^32 = 2^64`: far below p/2
-//!   (about 2^253). A negative bill is encoded as `p - |bill|`.
+//!   Every partial sum has `|sum| <= MAX_CAPACITY * MAX_READING_WH * MAX_ABS_PRICE < 2^12 *
+//!   2^20 * 2^31 = 2^63`: far below p/2 (about 2^253), so the field sum is the integer sum. A
+//!   negative bill is encoded as `p - |bill|`.
 
 use ff::PrimeField;
 use halo2_proofs::pasta::Fp;
 
-use crate::constants::{MAX_ABS_PRICE, MAX_READING_WH, PRICE_OFFSET};
+use crate::constants::{MAX_ABS_PRICE, MAX_READING_WH};
 use crate::error::BoundsError;
 
 /// Encodes a signed integer as a field element (`-x` as `p - x`).
@@ -43,13 +43,6 @@ pub fn fp_from_reading(wh: u32) -> Fp {
 /// Encodes a price (micro-currency per kWh) as a field element (`-x` as `p - x`).
 pub fn fp_from_price(price: i64) -> Fp {
     fp_from_i128(i128::from(price))
-}
-
-/// The prices-column encoding of a checked price: `price + PRICE_OFFSET`, a positive integer
-/// below `2^32`.
-pub fn fp_from_offset_price(price: i64) -> Fp {
-    debug_assert!(price.abs() <= MAX_ABS_PRICE);
-    Fp::from((price + PRICE_OFFSET) as u64)
 }
 
 /// The canonical 32-byte little-endian encoding of a field element.

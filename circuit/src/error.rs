@@ -80,8 +80,8 @@ pub enum ProofError {
     /// A witness or public input is out of its bounds.
     #[error(transparent)]
     Bounds(#[from] BoundsError),
-    /// The verifying key built here is not the pinned one of its size.
-    #[error("verifying key of size {size} has fingerprint {found}, the protocol pins {expected}")]
+    /// The key built here does not have the shape the protocol pins for its size.
+    #[error("keys of size {size} have shape fingerprint {found}, the protocol pins {expected}")]
     UnpinnedKey {
         /// Size.
         size: CircuitSize,

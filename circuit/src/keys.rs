@@ -1,9 +1,15 @@
-//! Typed keys of the bill circuit. Each key owns the IPA parameters it was built with and
-//! carries its circuit size, so it refuses parameters, inputs or proofs of another size.
+//! Typed keys of the bill circuit. A key is built for one circuit size and one tariff
+//! ([`TariffPrices`]: the prices and padding slots are fixed columns, committed in the key), owns
+//! the IPA parameters it was built with, and refuses parameters, inputs or proofs of another
+//! size.
 //!
 //! halo2_proofs 0.4 cannot serialise keys; they are rebuilt deterministically from the blank
-//! circuit ([`VerifyingKey::build`], [`ProvingKey::build`]) and the verifying key is checked
-//! against the fingerprint the protocol pins for its size ([`PINNED_VK_SHA256`]).
+//! circuit of the tariff ([`VerifyingKey::build`], [`ProvingKey::build`]). Every key built is
+//! checked against the *shape* the protocol pins for its size ([`PINNED_SHAPE_SHA256`]): the
+//! key's pinned description with the commitments of the two tariff columns masked, i.e. the
+//! constraint system, the domain, every other fixed column and the permutation. So one pin
+//! per size covers the keys of every tariff, and the tariff itself is what the two masked
+//! commitments (and so the key's transcript hash) bind.
 
 use std::sync::Arc;
 
@@ -13,38 +19,86 @@ use sha2::{Digest, Sha256};
 use crate::circuit::BillCircuit;
 use crate::error::ProofError;
 use crate::size::CircuitSize;
+use crate::tariff::TariffPrices;
 use crate::with_words;
 
 /// Transparent IPA parameters for one `k` (see the `zkmeter-params` crate for files and pins).
 pub type IpaParams = Params<EqAffine>;
 
-/// The fingerprint every party expects of each size's verifying key. Keys are rebuilt from the
-/// circuit code on every use; a build whose key differs (a changed circuit, library or
-/// parameters) is refused rather than silently producing proofs nobody else accepts. Update
-/// only on purpose (`cargo run --release -p zkmeter-circuit --example vk_fingerprints`), and
-/// bump the protocol version.
-pub const PINNED_VK_SHA256: [(CircuitSize, &str); 3] = [
+/// The shape every party expects of each size's keys ([`VerifyingKey::shape_fingerprint`]).
+/// Keys are rebuilt from the circuit code on every use; a build whose shape differs (a changed
+/// circuit, library or parameters) is refused rather than silently producing proofs nobody
+/// else accepts. Update only on purpose (`cargo run --release -p zkmeter-circuit --example
+/// vk_fingerprints`), and bump the protocol version.
+pub const PINNED_SHAPE_SHA256: [(CircuitSize, &str); 3] = [
     (
         CircuitSize::Day15Min,
-        "3c29d4623382101aab395da36692d34f6e9cf9cf91643d7063fb786246d3a156",
+        "0f1d831b41bf66033baf5da03e02e9810a2db563185f565047a0b7ff0618973e",
     ),
     (
         CircuitSize::Month30Min,
-        "99bbf61c78c8171c23753f3c9f3f3c6bf56c77edeb833606e68569973e7a2b77",
+        "f50c3eb1e0ab2e6113f9789b85d44e86095ea94f4e9bd72cfc43b066f0cb2cd2",
     ),
     (
         CircuitSize::Month15Min,
-        "7edf3188159679e22a5c60d10a8aa910deebda6d027dc2ee2c4e351aeece2ea2",
+        "e97d71d0977c31fdb6b22702a3179fb1949578c73f118af8fe5dd10662770308",
     ),
 ];
 
-/// The pinned fingerprint of `size`'s verifying key.
-pub fn pinned_vk_fingerprint(size: CircuitSize) -> &'static str {
-    PINNED_VK_SHA256
+/// The pinned shape fingerprint of `size`'s keys.
+pub fn pinned_shape_fingerprint(size: CircuitSize) -> &'static str {
+    PINNED_SHAPE_SHA256
         .iter()
         .find(|(s, _)| *s == size)
         .map(|(_, h)| *h)
         .expect("every size is pinned")
+}
+
+/// `description` (a `Debug` rendering of halo2's pinned verifying key) with the fixed
+/// commitments at `masked` replaced by the word `tariff`. `None` when the description does not
+/// have the expected form (then no key is accepted: the shape check fails).
+fn mask_fixed_commitments(description: &str, masked: &[usize]) -> Option<String> {
+    const FIELD: &str = "fixed_commitments: [";
+    let open = description.find(FIELD)? + FIELD.len();
+    // Split the list at top-level commas; a point is `(x, y)` or `Infinity`.
+    let mut items = Vec::new();
+    let (mut depth, mut item_start, mut close) = (0usize, open, None);
+    for (i, c) in description[open..].char_indices() {
+        let at = open + i;
+        match c {
+            '(' | '[' => depth += 1,
+            ')' => depth = depth.checked_sub(1)?,
+            ']' if depth == 0 => {
+                close = Some(at);
+                break;
+            }
+            ']' => depth -= 1,
+            ',' if depth == 0 => {
+                items.push(description[item_start..at].trim());
+                item_start = at + 1;
+            }
+            _ => {}
+        }
+    }
+    let close = close?;
+    let last = description[item_start..close].trim();
+    if !last.is_empty() {
+        items.push(last);
+    }
+    if masked.iter().any(|&i| i >= items.len()) {
+        return None;
+    }
+    let list: Vec<&str> = items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| if masked.contains(&i) { "tariff" } else { item })
+        .collect();
+    Some(format!(
+        "{}{}{}",
+        &description[..open],
+        list.join(", "),
+        &description[close..]
+    ))
 }
 
 fn check_params(size: CircuitSize, params: &IpaParams) -> Result<(), ProofError> {
@@ -58,25 +112,56 @@ fn check_params(size: CircuitSize, params: &IpaParams) -> Result<(), ProofError>
     Ok(())
 }
 
-/// A verifying key for one circuit size, with its parameters.
+/// A verifying key for one circuit size and one tariff, with its parameters.
 #[derive(Clone, Debug)]
 pub struct VerifyingKey {
-    size: CircuitSize,
+    tariff: TariffPrices,
     params: Arc<IpaParams>,
     vk: plonk::VerifyingKey<EqAffine>,
 }
 
 impl VerifyingKey {
-    /// Builds the key from the blank circuit (deterministic) and checks it against
-    /// [`PINNED_VK_SHA256`].
+    /// Builds the key of `tariff` (deterministic) and checks its shape against
+    /// [`PINNED_SHAPE_SHA256`]. `params` may be shared (`Arc`) between many keys.
     ///
     /// # Errors
     /// [`ProofError::WrongParams`] for parameters of another `k`, [`ProofError::UnpinnedKey`]
-    /// when the key built is not the pinned one, [`ProofError::Halo2`] if key generation fails.
-    pub fn build(size: CircuitSize, params: IpaParams) -> Result<Self, ProofError> {
-        let key = Self::build_unpinned(size, params)?;
-        let found = key.fingerprint();
-        let expected = pinned_vk_fingerprint(size);
+    /// when the key's shape is not the pinned one, [`ProofError::Halo2`] if key generation
+    /// fails.
+    pub fn build(
+        tariff: &TariffPrices,
+        params: impl Into<Arc<IpaParams>>,
+    ) -> Result<Self, ProofError> {
+        let key = Self::build_unpinned(tariff, params)?;
+        key.check_shape()?;
+        Ok(key)
+    }
+
+    /// Builds the key without checking its shape (to compute a new pin).
+    ///
+    /// # Errors
+    /// As [`VerifyingKey::build`], without [`ProofError::UnpinnedKey`].
+    pub fn build_unpinned(
+        tariff: &TariffPrices,
+        params: impl Into<Arc<IpaParams>>,
+    ) -> Result<Self, ProofError> {
+        let params = params.into();
+        let size = tariff.size();
+        check_params(size, &params)?;
+        let vk =
+            with_words!(size, W => plonk::keygen_vk(&*params, &BillCircuit::<W>::blank(tariff)))
+                .map_err(ProofError::halo2)?;
+        Ok(VerifyingKey {
+            tariff: tariff.clone(),
+            params,
+            vk,
+        })
+    }
+
+    fn check_shape(&self) -> Result<(), ProofError> {
+        let size = self.size();
+        let found = self.shape_fingerprint();
+        let expected = pinned_shape_fingerprint(size);
         if found != expected {
             return Err(ProofError::UnpinnedKey {
                 size,
@@ -84,37 +169,45 @@ impl VerifyingKey {
                 expected,
             });
         }
-        Ok(key)
-    }
-
-    /// Builds the key without checking its fingerprint (to compute a new pin).
-    ///
-    /// # Errors
-    /// As [`VerifyingKey::build`], without [`ProofError::UnpinnedKey`].
-    pub fn build_unpinned(size: CircuitSize, params: IpaParams) -> Result<Self, ProofError> {
-        check_params(size, &params)?;
-        let vk = with_words!(size, W => plonk::keygen_vk(&params, &BillCircuit::<W>::blank()))
-            .map_err(ProofError::halo2)?;
-        Ok(VerifyingKey {
-            size,
-            params: Arc::new(params),
-            vk,
-        })
+        Ok(())
     }
 
     /// The size this key serves.
     pub fn size(&self) -> CircuitSize {
-        self.size
+        self.tariff.size()
     }
 
-    /// A stable text description of the circuit shape and fixed commitments (snapshot tests).
+    /// The tariff this key serves.
+    pub fn tariff(&self) -> &TariffPrices {
+        &self.tariff
+    }
+
+    /// The parameters (shared with every key built from the same `Arc`).
+    pub fn shared_params(&self) -> &Arc<IpaParams> {
+        &self.params
+    }
+
+    /// A stable text description of the circuit shape, fixed commitments (the tariff's
+    /// included) and permutation (snapshot tests).
     pub fn pinned_description(&self) -> String {
         format!("{:#?}", self.vk.pinned())
     }
 
-    /// SHA-256 (hex) of [`VerifyingKey::pinned_description`]: the key's fingerprint.
+    /// SHA-256 (hex) of [`VerifyingKey::pinned_description`]: the fingerprint of this
+    /// (size, tariff) key.
     pub fn fingerprint(&self) -> String {
         hex::encode(Sha256::digest(self.pinned_description().as_bytes()))
+    }
+
+    /// SHA-256 (hex) of the description with the tariff's two fixed commitments masked: the
+    /// same for every tariff of a size (module docs). An unexpected description form gives a
+    /// fingerprint no pin can match.
+    pub fn shape_fingerprint(&self) -> String {
+        let masked = with_words!(self.size(), W => BillCircuit::<W>::tariff_fixed_columns());
+        match mask_fixed_commitments(&format!("{:?}", self.vk.pinned()), &masked) {
+            Some(text) => hex::encode(Sha256::digest(text.as_bytes())),
+            None => "unrecognised verifying key description".to_owned(),
+        }
     }
 
     pub(crate) fn params(&self) -> &IpaParams {
@@ -126,36 +219,50 @@ impl VerifyingKey {
     }
 }
 
-/// A proving key for one circuit size, with its parameters.
+/// A proving key for one circuit size and one tariff, with its parameters.
 #[derive(Debug)]
 pub struct ProvingKey {
-    size: CircuitSize,
+    tariff: TariffPrices,
     params: Arc<IpaParams>,
     pk: plonk::ProvingKey<EqAffine>,
 }
 
 impl ProvingKey {
-    /// Builds the proving key from the blank circuit (deterministic), after building and
-    /// checking its verifying key ([`VerifyingKey::build`]).
+    /// Builds the proving key of `tariff` (deterministic), after building and checking its
+    /// verifying key ([`VerifyingKey::build`]).
     ///
     /// # Errors
     /// As [`VerifyingKey::build`].
-    pub fn build(size: CircuitSize, params: IpaParams) -> Result<Self, ProofError> {
-        let VerifyingKey { params, vk, .. } = VerifyingKey::build(size, params)?;
-        let pk = with_words!(size, W => plonk::keygen_pk(&params, vk, &BillCircuit::<W>::blank()))
-            .map_err(ProofError::halo2)?;
-        Ok(ProvingKey { size, params, pk })
+    pub fn build(
+        tariff: &TariffPrices,
+        params: impl Into<Arc<IpaParams>>,
+    ) -> Result<Self, ProofError> {
+        let VerifyingKey { params, vk, .. } = VerifyingKey::build(tariff, params)?;
+        let pk = with_words!(tariff.size(), W => {
+            plonk::keygen_pk(&*params, vk, &BillCircuit::<W>::blank(tariff))
+        })
+        .map_err(ProofError::halo2)?;
+        Ok(ProvingKey {
+            tariff: tariff.clone(),
+            params,
+            pk,
+        })
     }
 
     /// The size this key serves.
     pub fn size(&self) -> CircuitSize {
-        self.size
+        self.tariff.size()
+    }
+
+    /// The tariff this key serves.
+    pub fn tariff(&self) -> &TariffPrices {
+        &self.tariff
     }
 
     /// Its verifying key (sharing the parameters).
     pub fn verifying_key(&self) -> VerifyingKey {
         VerifyingKey {
-            size: self.size,
+            tariff: self.tariff.clone(),
             params: Arc::clone(&self.params),
             vk: self.pk.get_vk().clone(),
         }
@@ -167,5 +274,29 @@ impl ProvingKey {
 
     pub(crate) fn halo2(&self) -> &plonk::ProvingKey<EqAffine> {
         &self.pk
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masking_replaces_exactly_the_named_commitments() {
+        let text = "K { domain: D { k: 3 }, fixed_commitments: [(0x01, 0x02), Infinity, \
+                    (0x03, 0x04)], permutation: V { commitments: [(0x05, 0x06)] } }";
+        assert_eq!(
+            mask_fixed_commitments(text, &[1, 2]).unwrap(),
+            "K { domain: D { k: 3 }, fixed_commitments: [(0x01, 0x02), tariff, tariff], \
+             permutation: V { commitments: [(0x05, 0x06)] } }"
+        );
+        assert_eq!(
+            mask_fixed_commitments(text, &[0]).unwrap(),
+            "K { domain: D { k: 3 }, fixed_commitments: [tariff, Infinity, (0x03, 0x04)], \
+             permutation: V { commitments: [(0x05, 0x06)] } }"
+        );
+        // An index past the list, or no list at all: no description, so no key matches.
+        assert_eq!(mask_fixed_commitments(text, &[3]), None);
+        assert_eq!(mask_fixed_commitments("K { }", &[0]), None);
     }
 }

@@ -8,7 +8,9 @@
 //! * [`encoding`]: field encodings and the checks of the bounds that keep sums exact.
 //! * [`primitives`]: the native reference of the commitment and the bill.
 //! * `chip` and `circuit`: the bill chip (its gate and layout table) and the bill circuit.
-//! * [`keys`]: [`ProvingKey`] and [`VerifyingKey`], which own their parameters.
+//! * [`tariff`]: [`TariffPrices`], the public tariff keys are built for (fixed columns).
+//! * [`keys`]: [`ProvingKey`] and [`VerifyingKey`] of (size, tariff), which own their
+//!   parameters.
 //! * [`proof`]: [`PublicInputs`], [`Instance`], [`Proof`] and [`BatchValidator`].
 //! * [`shape`]: the measured rows and columns of each size.
 //!
@@ -26,9 +28,11 @@ pub mod primitives;
 pub mod proof;
 pub mod shape;
 pub mod size;
+pub mod tariff;
 
 pub use error::{BoundsError, ProofError};
 pub use halo2_proofs::pasta::Fp;
 pub use keys::{IpaParams, ProvingKey, VerifyingKey};
 pub use proof::{proof_len, BatchValidator, Instance, Proof, PublicInputs};
 pub use size::CircuitSize;
+pub use tariff::TariffPrices;

@@ -1,7 +1,8 @@
 //! Public inputs, instances and proofs of the bill circuit.
 //!
-//! [`PublicInputs`] are the values a bill is proved for; [`Instance`] is their encoding as the
-//! circuit's two instance columns (built once, used for one or many checks); [`Proof`] is the
+//! [`PublicInputs`] are the statement a bill is proved for (the tariff is in the keys:
+//! [`crate::tariff`]); [`Instance`] is its encoding as the circuit's instance column (built
+//! once, used for one or many checks); [`Proof`] is the
 //! proof bytes with [`Proof::create`], [`Proof::verify`] and [`Proof::add_to_batch`]. Every
 //! check refuses a key, instance or proof of another size, and a proof whose length is not the
 //! exact length of proofs of its size ([`proof_len`]: halo2 itself ignores trailing bytes).
@@ -17,8 +18,8 @@ use crate::circuit::BillCircuit;
 use crate::constants::{
     BILL, COMMITMENT, CONTEXT, ENERGY, PROOF_BASE_BYTES, PROOF_BYTES_PER_K, STATEMENT_ROWS,
 };
-use crate::encoding::{check_price, fp_from_i128, fp_from_offset_price};
-use crate::error::{BoundsError, ProofError};
+use crate::encoding::fp_from_i128;
+use crate::error::ProofError;
 use crate::keys::{ProvingKey, VerifyingKey};
 use crate::primitives::padded_readings;
 use crate::size::CircuitSize;
@@ -29,10 +30,10 @@ pub fn proof_len(size: CircuitSize) -> usize {
     PROOF_BASE_BYTES + PROOF_BYTES_PER_K * size.k() as usize
 }
 
-/// The public inputs of one bill proof.
+/// The public inputs of one bill proof: the statement (the tariff is in the keys).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PublicInputs {
-    /// Circuit size (sets the price column's length).
+    /// Circuit size.
     pub size: CircuitSize,
     /// The commitment `C`.
     pub commitment: Fp,
@@ -42,44 +43,24 @@ pub struct PublicInputs {
     pub energy_wh: u64,
     /// The statement context hash.
     pub context: Fp,
-    /// One price per real slot (padded with zeros to the capacity).
-    pub prices: Vec<i64>,
 }
 
 impl PublicInputs {
-    /// The instance columns (statement and prices; see `crate::circuit`).
-    ///
-    /// # Errors
-    /// [`BoundsError`] when there are more prices than the size's capacity or a price is out
-    /// of its bound.
-    pub fn to_instance(&self) -> Result<Instance, BoundsError> {
-        let n = self.size.capacity();
-        if self.prices.len() > n {
-            return Err(BoundsError::WrongLength {
-                what: "prices",
-                found: self.prices.len(),
-                expected: n,
-            });
-        }
+    /// The instance column (the statement; see `crate::circuit`).
+    pub fn to_instance(&self) -> Instance {
         let mut statement = vec![Fp::zero(); STATEMENT_ROWS];
         statement[COMMITMENT] = self.commitment;
         statement[BILL] = fp_from_i128(self.bill);
         statement[ENERGY] = Fp::from(self.energy_wh);
         statement[CONTEXT] = self.context;
-        let mut prices = vec![Fp::zero(); 2 * n - 1];
-        for (slot, &p) in self.prices.iter().enumerate() {
-            check_price(slot, p)?;
-            prices[2 * slot] = fp_from_offset_price(p);
-        }
-        Ok(Instance {
+        Instance {
             size: self.size,
-            columns: vec![statement, prices],
-        })
+            columns: vec![statement],
+        }
     }
 }
 
-/// The public inputs encoded as the circuit's instance columns: statement, then prices (slot
-/// `i`'s offset price at row `2i`, zeros elsewhere).
+/// The public inputs encoded as the circuit's instance column: the statement.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Instance {
     size: CircuitSize,
@@ -92,7 +73,7 @@ impl Instance {
         self.size
     }
 
-    /// The columns: statement, prices.
+    /// The columns (one: the statement).
     #[cfg(test)]
     pub(crate) fn columns(&self) -> &[Vec<Fp>] {
         &self.columns
@@ -109,7 +90,7 @@ pub struct Proof(Vec<u8>);
 
 impl Proof {
     /// Proves that `readings` (the frame's slots) and `blinding` open `instance`'s commitment
-    /// and give its bill and energy under its prices.
+    /// and give its bill and energy under the proving key's tariff.
     ///
     /// # Errors
     /// [`ProofError::SizeMismatch`] when key and instance differ in size, [`ProofError::Bounds`]
@@ -123,9 +104,18 @@ impl Proof {
         rng: impl CryptoRng,
     ) -> Result<Self, ProofError> {
         same_size(pk.size(), instance.size)?;
+        if readings.len() != pk.tariff().slots() {
+            return Err(crate::BoundsError::WrongLength {
+                what: "readings",
+                found: readings.len(),
+                expected: pk.tariff().slots(),
+            }
+            .into());
+        }
         let mut transcript = Blake2bWrite::<_, EqAffine, Challenge255<_>>::init(vec![]);
         with_words!(pk.size(), W => {
-            let circuit = BillCircuit::<W>::new(&padded_readings::<W>(readings)?, blinding);
+            let padded = padded_readings::<W>(readings)?;
+            let circuit = BillCircuit::<W>::new(&padded, blinding, pk.tariff());
             plonk::create_proof(
                 pk.params(),
                 pk.halo2(),
@@ -172,7 +162,8 @@ impl Proof {
     ///
     /// # Errors
     /// [`ProofError::SizeMismatch`], [`ProofError::WrongProofLength`], or
-    /// [`ProofError::Invalid`] when the proof does not verify for `instance`.
+    /// [`ProofError::Invalid`] when the proof does not verify for `instance` under the key's
+    /// tariff.
     pub fn verify(&self, vk: &VerifyingKey, instance: &Instance) -> Result<(), ProofError> {
         self.check_shape(vk.size(), instance)?;
         let mut transcript = Blake2bRead::<_, EqAffine, Challenge255<_>>::init(&self.0[..]);

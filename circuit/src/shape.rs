@@ -4,6 +4,7 @@ use halo2_proofs::{dev::CircuitCost, pasta::Eq};
 
 use crate::circuit::BillCircuit;
 use crate::size::CircuitSize;
+use crate::tariff::TariffPrices;
 use crate::with_words;
 
 /// Rows and columns of one circuit size.
@@ -29,7 +30,8 @@ pub struct Shape {
 pub fn measure(size: CircuitSize) -> Shape {
     // CircuitCost exposes its figures only through Debug (`max_rows: <n>,` ...).
     let debug = with_words!(size, W => {
-        format!("{:?}", CircuitCost::<Eq, BillCircuit<W>>::measure(size.k(), &BillCircuit::<W>::blank()))
+        let blank = BillCircuit::<W>::blank(&TariffPrices::shape_only(size));
+        format!("{:?}", CircuitCost::<Eq, BillCircuit<W>>::measure(size.k(), &blank))
     });
     let field = |name| parse_field(&debug, name).unwrap_or(0);
     Shape {
@@ -68,7 +70,7 @@ mod tests {
                 shape.instance_columns,
                 shape.degree
             ),
-            (8, 12, 2, 6),
+            (8, 13, 1, 6),
             "{shape:?}"
         );
     }

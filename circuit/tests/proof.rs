@@ -1,13 +1,13 @@
-//! Real proofs at `day-15min`: prove, verify, exact proof size, pinned verifying key, and
-//! rejection of altered proofs and public inputs; and one stored proof per size, made by an
-//! earlier build, that this build must still verify.
+//! Real proofs at `day-15min`: prove, verify, exact proof size, pinned key shape, and
+//! rejection of altered proofs, public inputs and tariffs; and one stored proof per size, made
+//! by an earlier build, that this build must still verify.
 
 use ff::Field;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use zkmeter_circuit::{
-    keys::pinned_vk_fingerprint, primitives, proof_len, CircuitSize, Fp, IpaParams, Proof,
-    ProofError, ProvingKey, PublicInputs, VerifyingKey,
+    keys::pinned_shape_fingerprint, primitives, proof_len, CircuitSize, Fp, IpaParams, Proof,
+    ProofError, ProvingKey, PublicInputs, TariffPrices, VerifyingKey,
 };
 
 const SIZE: CircuitSize = CircuitSize::Day15Min;
@@ -22,13 +22,18 @@ fn params() -> IpaParams {
     params_of(SIZE)
 }
 
-/// A deterministic full period of `slots` slots of `size`: readings, blinding value and
-/// public inputs.
-fn statement_of(size: CircuitSize, slots: usize) -> (Vec<u32>, Fp, PublicInputs) {
-    let readings: Vec<u32> = (0..slots as u32).map(|i| 100 + (i * 13) % 400).collect();
-    let prices: Vec<i64> = (0..slots as i64)
+/// The deterministic prices of a frame of `slots` slots.
+fn prices_of(slots: usize) -> Vec<i64> {
+    (0..slots as i64)
         .map(|i| (i * 5003) % 300_000 - 40_000)
-        .collect();
+        .collect()
+}
+
+/// A deterministic full period of `slots` slots of `size`: readings, blinding value, tariff
+/// and public inputs.
+fn statement_of(size: CircuitSize, slots: usize) -> (Vec<u32>, Fp, TariffPrices, PublicInputs) {
+    let readings: Vec<u32> = (0..slots as u32).map(|i| 100 + (i * 13) % 400).collect();
+    let prices = prices_of(slots);
     let blinding = Fp::from(0x1234_5678_9abc_def0_u64).square();
     let (bill, energy_wh) = primitives::bill(&prices, &readings).unwrap();
     let public = PublicInputs {
@@ -37,26 +42,26 @@ fn statement_of(size: CircuitSize, slots: usize) -> (Vec<u32>, Fp, PublicInputs)
         bill,
         energy_wh,
         context: Fp::from(42u64),
-        prices,
     };
-    (readings, blinding, public)
+    let tariff = TariffPrices::new(size, &prices).unwrap();
+    (readings, blinding, tariff, public)
 }
 
-fn statement() -> (Vec<u32>, Fp, PublicInputs) {
+fn statement() -> (Vec<u32>, Fp, TariffPrices, PublicInputs) {
     statement_of(SIZE, 96)
 }
 
 fn verify(vk: &VerifyingKey, public: &PublicInputs, proof: &[u8]) -> Result<(), ProofError> {
-    Proof::from_bytes(proof.to_vec()).verify(vk, &public.to_instance().unwrap())
+    Proof::from_bytes(proof.to_vec()).verify(vk, &public.to_instance())
 }
 
 #[test]
 fn proves_verifies_and_rejects_every_alteration() {
-    let pk = ProvingKey::build(SIZE, params()).unwrap();
-    let vk = VerifyingKey::build(SIZE, params()).unwrap();
-    let (readings, blinding, public) = statement();
+    let (readings, blinding, tariff, public) = statement();
+    let pk = ProvingKey::build(&tariff, params()).unwrap();
+    let vk = VerifyingKey::build(&tariff, params()).unwrap();
     let rng = ChaCha20Rng::seed_from_u64(1);
-    let instance = public.to_instance().unwrap();
+    let instance = public.to_instance();
     let proof = Proof::create(&pk, &readings, blinding, &instance, rng)
         .unwrap()
         .into_bytes();
@@ -80,13 +85,27 @@ fn proves_verifies_and_rejects_every_alteration() {
     let mut p = public.clone();
     p.context += Fp::ONE;
     alterations.push(("context", p));
-    let mut p = public.clone();
-    p.prices[17] += 1;
-    alterations.push(("price", p));
     for (what, altered) in alterations {
         assert!(
             matches!(verify(&vk, &altered, &proof), Err(ProofError::Invalid(_))),
             "altered {what} accepted"
+        );
+    }
+
+    // The tariff is bound through the key: under the key of a tariff with one price changed,
+    // or with one slot more or less (another padding mask), the proof does not verify.
+    let mut one_price = prices_of(96);
+    one_price[17] += 1;
+    for (what, prices) in [
+        ("price", one_price),
+        ("one slot more", prices_of(97)),
+        ("one slot less", prices_of(95)),
+    ] {
+        let other =
+            VerifyingKey::build(&TariffPrices::new(SIZE, &prices).unwrap(), params()).unwrap();
+        assert!(
+            matches!(verify(&other, &public, &proof), Err(ProofError::Invalid(_))),
+            "proof verified under the key of a tariff with {what}"
         );
     }
 
@@ -114,7 +133,10 @@ fn proves_verifies_and_rejects_every_alteration() {
 #[test]
 fn keys_refuse_params_of_another_size() {
     assert!(matches!(
-        VerifyingKey::build(CircuitSize::Month30Min, params()),
+        VerifyingKey::build(
+            &TariffPrices::new(CircuitSize::Month30Min, &[1; 48]).unwrap(),
+            params()
+        ),
         Err(ProofError::WrongParams {
             found: 11,
             expected: 12,
@@ -127,7 +149,8 @@ fn keys_refuse_params_of_another_size() {
 /// fixed columns shows up as a diff. Regenerate on purpose with `ZKMETER_UPDATE_SNAPSHOTS=1`.
 #[test]
 fn verifying_key_snapshot() {
-    let vk = VerifyingKey::build(SIZE, params()).unwrap();
+    let (_, _, tariff, _) = statement();
+    let vk = VerifyingKey::build(&tariff, params()).unwrap();
     let text = vk.pinned_description();
     let path = format!(
         "{}/tests/snapshots/vk-day-15min.txt",
@@ -144,21 +167,35 @@ fn verifying_key_snapshot() {
     );
 }
 
-/// Every size's verifying key matches its pinned fingerprint (`PINNED_VK_SHA256`), so the
-/// plugin and every utility build the same keys. Needs the month-size parameters (generated
-/// once, about two minutes on 2 cores).
+/// Every size's keys have the pinned shape (`PINNED_SHAPE_SHA256`) whatever the tariff, so the
+/// plugin and every utility build the same keys; the keys of two tariffs differ (in the two
+/// tariff columns' commitments only, which is what the shape masks). Needs the month-size
+/// parameters (generated once, about two minutes on 2 cores).
 #[test]
-fn verifying_key_fingerprints() {
+fn key_shapes_are_pinned_and_only_the_tariff_columns_differ() {
     let store = zkmeter_params::ParamStore::default_store();
     for size in CircuitSize::ALL {
-        let params = store.load(size.k(), |_| {}).unwrap();
-        let vk = VerifyingKey::build_unpinned(size, params.clone()).unwrap();
+        let params = std::sync::Arc::new(store.load(size.k(), |_| {}).unwrap());
+        let a = TariffPrices::new(size, &prices_of(24)).unwrap();
+        let b = TariffPrices::new(size, &vec![-7; size.capacity()]).unwrap();
+        let [ka, kb] = [&a, &b].map(|t| VerifyingKey::build_unpinned(t, params.clone()).unwrap());
         assert_eq!(
-            vk.fingerprint(),
-            pinned_vk_fingerprint(size),
-            "{size}: verifying key moved; if on purpose, update PINNED_VK_SHA256"
+            ka.shape_fingerprint(),
+            pinned_shape_fingerprint(size),
+            "{size}: key shape moved; if on purpose, update PINNED_SHAPE_SHA256"
         );
-        VerifyingKey::build(size, params).unwrap();
+        assert_eq!(ka.shape_fingerprint(), kb.shape_fingerprint(), "{size}");
+        assert_ne!(ka.fingerprint(), kb.fingerprint(), "{size}");
+        // Exactly two lines of the descriptions differ: the two tariff commitments (one line
+        // per point).
+        let (da, db) = (ka.pinned_description(), kb.pinned_description());
+        let differing = da.lines().zip(db.lines()).filter(|(x, y)| x != y).count();
+        assert_eq!(
+            (da.lines().count(), differing),
+            (db.lines().count(), 2),
+            "{size}"
+        );
+        VerifyingKey::build(&a, params).unwrap();
     }
 }
 
@@ -173,10 +210,10 @@ fn stored_proofs_still_verify() {
             "{}/tests/fixtures/proof-{size}.bin",
             env!("CARGO_MANIFEST_DIR")
         );
-        let (readings, blinding, public) = statement_of(size, size.capacity());
-        let instance = public.to_instance().unwrap();
+        let (readings, blinding, tariff, public) = statement_of(size, size.capacity() - 5);
+        let instance = public.to_instance();
         if std::env::var_os("ZKMETER_UPDATE_SNAPSHOTS").is_some() {
-            let pk = ProvingKey::build(size, params_of(size)).unwrap();
+            let pk = ProvingKey::build(&tariff, params_of(size)).unwrap();
             let rng = ChaCha20Rng::seed_from_u64(7);
             let proof = Proof::create(&pk, &readings, blinding, &instance, rng).unwrap();
             std::fs::write(&path, proof.as_bytes()).unwrap();
@@ -185,7 +222,7 @@ fn stored_proofs_still_verify() {
             "stored proof missing: run with ZKMETER_UPDATE_SNAPSHOTS=1 once, and commit it",
         );
         assert_eq!(stored.len(), proof_len(size), "{size}: proof length moved");
-        let vk = VerifyingKey::build(size, params_of(size)).unwrap();
+        let vk = VerifyingKey::build(&tariff, params_of(size)).unwrap();
         verify(&vk, &public, &stored).unwrap_or_else(|e| panic!("{size}: {e}"));
         let mut other = public.clone();
         other.bill += 1;

@@ -104,8 +104,9 @@ pub struct BillClaim<'a> {
 
 impl BillClaim<'_> {
     /// The public inputs of this bill under `tariff` (whose digest, computed once by the
-    /// caller, is `tariff_digest`): `(C, B, E, context, prices)`, the context binding meter id,
-    /// frame, tariff id and digest (docs/protocol.md "Public inputs").
+    /// caller, is `tariff_digest`): `(C, B, E, context)`, the context binding meter id, frame,
+    /// tariff id and digest (docs/protocol.md "Public inputs"). The tariff's prices are not
+    /// among them: they are in the keys of (size, tariff) ([`Tariff::circuit_prices`]).
     ///
     /// # Errors
     /// [`ProtocolError::NonCanonicalField`] for a commitment `>= p`.
@@ -120,7 +121,6 @@ impl BillClaim<'_> {
             bill: self.bill,
             energy_wh: self.energy_wh,
             context: statement_context(self.meter_id, self.frame, &tariff.tariff_id, tariff_digest),
-            prices: tariff.prices.clone(),
         })
     }
 }

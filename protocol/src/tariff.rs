@@ -16,6 +16,7 @@ use crate::error::{FileError, ProtocolError};
 use crate::frame::Frame;
 use crate::ids::valid_identifier;
 use zkmeter_circuit::encoding::check_price;
+use zkmeter_circuit::{BoundsError, TariffPrices};
 
 /// The `format` field's value.
 pub const TARIFF_FORMAT: &str = "zkmeter-tariff";
@@ -93,6 +94,17 @@ impl Tariff {
             check_price(slot, p)?;
         }
         Ok(())
+    }
+
+    /// The tariff as the circuit's keys take it: its prices for its frame's size. The prices
+    /// are fixed columns of the circuit, so the keys of (size, tariff) commit to them
+    /// (docs/protocol.md "Circuit").
+    ///
+    /// # Errors
+    /// [`BoundsError`] for a tariff that does not pass [`Tariff::validate`]'s bounds (possible
+    /// only for one changed after it was built or read).
+    pub fn circuit_prices(&self) -> Result<TariffPrices, BoundsError> {
+        TariffPrices::new(self.frame.size, &self.prices)
     }
 
     /// Parses and validates a tariff from JSON bytes (already size-capped by the caller).

@@ -11,7 +11,7 @@
 //! let period = Period::read("period.bin".as_ref())?;
 //! let tariff = Tariff::read("tariff.json".as_ref())?;
 //! let params = zkmeter_params::ParamStore::default_store().load(period.frame.size.k(), |_| {})?;
-//! let plugin = zkmeter_prover::Plugin::new(period.frame.size, params)?;
+//! let plugin = zkmeter_prover::Plugin::new(&tariff, params)?;
 //! let rng = rand_core::UnwrapErr(rand::rngs::SysRng);
 //! let submission = plugin.prove(&period, &tariff, None, rng)?;
 //! submission.write("submission.bin".as_ref())?;
@@ -19,6 +19,8 @@
 //! ```
 
 #![deny(missing_docs)]
+
+use std::sync::Arc;
 
 use rand_core::CryptoRng;
 use thiserror::Error;
@@ -67,6 +69,14 @@ pub enum ProverError {
         plugin: CircuitSize,
         /// The period's size.
         period: CircuitSize,
+    },
+    /// The plugin's keys were built for another tariff (the tariff is part of the keys).
+    #[error("this plugin's keys are for tariff '{plugin}'; the bill is under tariff '{bill}' (other prices or frame)")]
+    TariffMismatch {
+        /// The id of the plugin's tariff.
+        plugin: String,
+        /// The id of the tariff given for the bill.
+        bill: String,
     },
     /// A value is out of its documented bounds.
     #[error(transparent)]
@@ -128,7 +138,7 @@ pub struct Checked<'a> {
 }
 
 impl Checked<'_> {
-    /// The public inputs: commitment, exact bill and energy, context, prices.
+    /// The public inputs: commitment, exact bill and energy, context.
     pub fn public(&self) -> &PublicInputs {
         &self.public
     }
@@ -162,17 +172,29 @@ pub fn check<'a>(
     })
 }
 
-/// A privacy plugin for one circuit size: its proving key (built once, owning the parameters).
+/// A privacy plugin for one tariff (and so one circuit size): its proving key, built once for
+/// the tariff (the prices are fixed columns of the circuit), owning the parameters.
 #[derive(Debug)]
 pub struct Plugin {
     pk: ProvingKey,
+    tariff_id: String,
+    tariff_digest: [u8; 32],
 }
 
 impl Plugin {
-    /// Builds the proving key for `size` (a few seconds at the month sizes).
-    pub fn new(size: CircuitSize, params: IpaParams) -> Result<Self, ProverError> {
-        let pk = ProvingKey::build(size, params)?;
-        Ok(Plugin { pk })
+    /// Builds the proving key of `tariff` (a few seconds at the month sizes). `params` are the
+    /// parameters of the tariff's size (owned or shared).
+    ///
+    /// # Errors
+    /// [`ProverError::Protocol`] for a tariff out of bounds, [`ProverError::Proof`] when key
+    /// generation fails or the key does not have the pinned shape.
+    pub fn new(tariff: &Tariff, params: impl Into<Arc<IpaParams>>) -> Result<Self, ProverError> {
+        let pk = ProvingKey::build(&tariff.circuit_prices()?, params)?;
+        Ok(Plugin {
+            pk,
+            tariff_id: tariff.tariff_id.clone(),
+            tariff_digest: tariff.digest(),
+        })
     }
 
     /// The size this plugin proves.
@@ -222,8 +244,14 @@ impl Plugin {
             public,
         } = checked;
         self.check_size(period.frame.size)?;
+        if tariff_digest != &self.tariff_digest {
+            return Err(ProverError::TariffMismatch {
+                plugin: self.tariff_id.clone(),
+                bill: tariff.tariff_id.clone(),
+            });
+        }
         let blinding = period.blinding.to_fp("blinding value")?;
-        let instance = public.to_instance()?;
+        let instance = public.to_instance();
         let proof = Proof::create(&self.pk, &period.readings, blinding, &instance, rng)?;
         Ok(Submission {
             meter_id: period.meter_id.clone(),

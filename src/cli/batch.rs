@@ -11,7 +11,7 @@ use std::time::Instant;
 use clap::Args;
 use zkmeter_verifier::job::{self, Faults, JobConfig, Progress, DEFAULT_CHUNK};
 
-use super::{usage, verify::build_verifier, CliError};
+use super::{load_params, usage, CliError};
 
 #[derive(Debug, Args)]
 pub struct BatchArgs {
@@ -76,10 +76,13 @@ impl Display {
                     eprintln!("batch-verify: {total} files");
                 }
             }
-            Progress::LoadingVerifier(size) => {
-                if let Some(bar) = &self.bar {
-                    bar.set_message(format!("loading the {size} verifier"));
-                }
+            Progress::LoadingParams(size) => {
+                self.note(format!("loading the {size} parameters"));
+            }
+            Progress::BuildingKeys { tariffs } => {
+                self.note(format!(
+                    "building the verifying keys of {tariffs} tariff(s) (about a second each)"
+                ));
             }
             Progress::Chunk { done, summary } => {
                 let counts = format!(
@@ -106,6 +109,14 @@ impl Display {
         }
     }
 
+    /// A setup step: on the bar's message line, or as a log line.
+    fn note(&self, message: String) {
+        match &self.bar {
+            Some(bar) => bar.set_message(message),
+            None => eprintln!("batch-verify: {message}"),
+        }
+    }
+
     fn finish(&self) {
         if let Some(bar) = &self.bar {
             bar.finish();
@@ -128,7 +139,7 @@ pub fn run(args: BatchArgs, store: &zkmeter_params::ParamStore) -> Result<(), Cl
     let mut display = Display::new();
     let outcome = job::run(
         &config,
-        &mut |size| build_verifier(store, size).map_err(|e| e.to_string()),
+        &mut |size| load_params(store, size).map_err(|e| e.to_string()),
         &mut |event| display.event(event),
     )
     .map_err(|e| usage("batch-verify", e))?;
@@ -151,5 +162,12 @@ pub fn run(args: BatchArgs, store: &zkmeter_params::ParamStore) -> Result<(), Cl
     for (name, secs) in outcome.stages.seconds() {
         eprintln!("  {name:<28} {secs:>9.3} s");
     }
+    eprintln!(
+        "  verifying keys built         {:>9} (one per tariff met)",
+        outcome
+            .stages
+            .keys_built
+            .load(std::sync::atomic::Ordering::Relaxed)
+    );
     Ok(())
 }

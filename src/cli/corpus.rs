@@ -196,9 +196,9 @@ pub fn run(args: CorpusArgs, store: &zkmeter_params::ParamStore) -> Result<(), C
     }
     let pool = pool.build().map_err(|e| usage("thread pool", e))?;
 
-    let params = load_params(store, size)?;
+    let params = std::sync::Arc::new(load_params(store, size)?);
     let step = Step::start(format!("Building the proving key ({size})"));
-    let plugin = Plugin::new(size, params).map_err(|e| usage("proving key", e))?;
+    let plugin = Plugin::new(&tariff, params.clone()).map_err(|e| usage("proving key", e))?;
     step.finish();
 
     // Jobs: (meter index, variant). Variant 0 = honest, 1 = fresh proof of the same statement.
@@ -265,6 +265,7 @@ pub fn run(args: CorpusArgs, store: &zkmeter_params::ParamStore) -> Result<(), C
             frame,
             &tariff,
             &plugin,
+            params,
             args.seed,
         )?;
         progress.tick();
@@ -299,6 +300,7 @@ fn hostile(
     frame: Frame,
     tariff: &Tariff,
     plugin: &Plugin,
+    params: std::sync::Arc<zkmeter_circuit::IpaParams>,
     seed: u64,
 ) -> Result<(), CliError> {
     std::fs::create_dir_all(dir).map_err(|e| usage(dir.display(), e))?;
@@ -312,7 +314,7 @@ fn hostile(
     big.resize(Submission::CAP as usize + 1, 0);
     write(&dir.join("oversized.bin"), &big)?;
     let mut version = honest.to_vec();
-    version[8] = 2;
+    version[8] += 1; // the next format version, not known to this build
     write(&dir.join("wrong-version.bin"), &version)?;
     let mut sig = Submission::from_bytes(honest).map_err(|e| usage("corpus", e))?;
     sig.meter_signature.0[40] ^= 1;
@@ -334,7 +336,9 @@ fn hostile(
     let (_, period) = period_of(0, meter_id(0), next, seed)?;
     let other = demo_tariff(&next, seed).map_err(|e| usage("tariff", e))?;
     let rng = ChaCha20Rng::seed_from_u64(seed ^ 0x6e6f_7461);
-    let sub = plugin
+    // The keys are per tariff: the other period's tariff needs its own plugin.
+    let other_plugin = Plugin::new(&other, params).map_err(|e| usage("proving key", e))?;
+    let sub = other_plugin
         .prove(&period, &other, None, rng)
         .map_err(|e| usage("proving", e))?;
     write(&dir.join("no-tariff.bin"), &sub.to_bytes())?;

@@ -166,7 +166,7 @@ pub fn run(args: DemoArgs, store: &zkmeter_params::ParamStore) -> Result<(), Cli
     );
     let started = Instant::now();
     let checked = check_files(&verify_args)?;
-    let verifier = build_verifier(store, checked.submission.frame.size)?;
+    let verifier = build_verifier(store, &checked)?;
     let accepted = verify_checked(&verifier, &checked)?;
     timings.push(("utility total", started.elapsed().as_secs_f64()));
     let (sub, currency) = (&checked.submission, checked.currency());

@@ -38,7 +38,10 @@ pub fn run(args: InfoArgs, store: &zkmeter_params::ParamStore) -> Result<(), Cli
         } else {
             let params = load_params(store, size)?;
             let started = std::time::Instant::now();
-            zkmeter_circuit::ProvingKey::build(size, params)
+            // Keys are per tariff; a tariff filling the whole capacity is the largest.
+            let tariff = zkmeter_circuit::TariffPrices::new(size, &vec![0; size.capacity()])
+                .map_err(|e| super::usage("key generation", e))?;
+            zkmeter_circuit::ProvingKey::build(&tariff, params)
                 .map_err(|e| super::usage("key generation", e))?;
             Some(started.elapsed().as_secs_f64())
         };

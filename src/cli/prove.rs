@@ -55,7 +55,7 @@ pub fn prove_files(
     let size = period.frame.size;
     let params = load_params(store, size)?;
     let step = Step::start(format!("Building the proving key ({size})"));
-    let plugin = Plugin::new(size, params).map_err(|e| usage("key generation", e))?;
+    let plugin = Plugin::new(&tariff, params).map_err(|e| usage("key generation", e))?;
     let keygen = step.finish();
     let step = Step::start(format!(
         "Proving the bill of {} slots ({} threads)",

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use zkmeter_protocol::{CircuitSize, FileError, MeterPublicKey, Submission, Tariff, ZkFile};
+use zkmeter_protocol::{FileError, MeterPublicKey, Submission, Tariff, ZkFile};
 use zkmeter_verifier::{check_submission, Accepted, Checked, UtilityTariff, Verifier};
 
 use super::{format_bill, format_kwh, load_params, progress::Step, usage, CliError};
@@ -69,14 +69,20 @@ pub fn check_files(args: &VerifyArgs) -> Result<CheckedFiles, CliError> {
     })
 }
 
-/// Loads parameters and builds the verifying key for `size`.
+/// Loads parameters and builds the verifying key of the utility's tariff the checked
+/// submission is under (the tariff is part of the key).
 pub fn build_verifier(
     store: &zkmeter_params::ParamStore,
-    size: CircuitSize,
+    files: &CheckedFiles,
 ) -> Result<Verifier, CliError> {
+    let tariff = files.checked.tariff();
+    let size = tariff.tariff().frame.size;
     let params = load_params(store, size)?;
-    let step = Step::start(format!("Building the verifying key ({size})"));
-    let verifier = Verifier::new(size, params).map_err(|e| usage("key generation", e))?;
+    let step = Step::start(format!(
+        "Building the verifying key ({size}, tariff {})",
+        tariff.tariff().tariff_id
+    ));
+    let verifier = Verifier::new(tariff, params).map_err(|e| usage("key generation", e))?;
     step.finish();
     Ok(verifier)
 }
@@ -91,7 +97,7 @@ pub fn verify_checked(verifier: &Verifier, files: &CheckedFiles) -> Result<Accep
 pub fn run(args: VerifyArgs, store: &zkmeter_params::ParamStore) -> Result<(), CliError> {
     // Every cheap check before loading parameters and keys.
     let checked = check_files(&args)?;
-    let verifier = build_verifier(store, checked.submission.frame.size)?;
+    let verifier = build_verifier(store, &checked)?;
     let accepted = verify_checked(&verifier, &checked)?;
     let submission = &checked.submission;
     println!(

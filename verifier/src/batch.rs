@@ -1,4 +1,4 @@
-//! Batch verification of many proofs of one circuit size.
+//! Batch verification of many proofs under one verifying key (one size and tariff).
 //!
 //! A [`BatchValidator`] folds every proof's final multi-scalar multiplication into one random
 //! linear combination and checks it once ("one combined check per chunk"). It answers a single
@@ -17,7 +17,7 @@ use crate::{Checked, Rejection, Verifier};
 /// Groups at most this large are verified one by one rather than bisected further.
 pub const SINGLE_BELOW: usize = 2;
 
-/// One combined check of a non-empty set of proofs of the verifier's size.
+/// One combined check of a non-empty set of proofs of the verifier's size and tariff.
 fn combined(verifier: &Verifier, items: &[&Checked]) -> bool {
     debug_assert!(!items.is_empty());
     let mut batch = BatchValidator::new(verifier.size());
@@ -35,19 +35,15 @@ fn combined(verifier: &Verifier, items: &[&Checked]) -> bool {
 
 /// Verifies every item's proof: `Ok(())` or the reason it was rejected, in the items' order.
 ///
-/// An item of another size than the verifier's is rejected, not bisected. Runs on the current
-/// rayon pool.
+/// An item of another size or tariff than the verifier's is rejected, not bisected. Runs on
+/// the current rayon pool.
 pub fn verify_all(verifier: &Verifier, items: &[&Checked]) -> Vec<Result<(), Rejection>> {
     let mut out: Vec<Option<Result<(), Rejection>>> = (0..items.len()).map(|_| None).collect();
     let mut same_size = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
-        if item.size() == verifier.size() {
-            same_size.push(i);
-        } else {
-            out[i] = Some(Err(Rejection::SizeMismatch {
-                submission: item.size(),
-                served: verifier.size(),
-            }));
+        match verifier.serves(item) {
+            Ok(()) => same_size.push(i),
+            Err(e) => out[i] = Some(Err(e)),
         }
     }
     let results = bisect(

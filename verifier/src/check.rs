@@ -8,12 +8,15 @@
 //!    submission names;
 //! 3. the meter's signature over `(version, meter id, frame, C)` verifies under the key the
 //!    utility registered;
-//! 4. the public inputs `(C, B, E, context, prices)` and their instance columns are built
-//!    ([`zkmeter_protocol::BillClaim::public_inputs`], the one builder plugin and utility share).
+//! 4. the public inputs `(C, B, E, context)` and their instance column are built
+//!    ([`zkmeter_protocol::BillClaim::public_inputs`], the one builder plugin and utility
+//!    share). The tariff's prices are not among them: they are in the verifying key of
+//!    (size, tariff), which the utility builds from its own tariff ([`crate::Verifier`]).
 //!
 //! (Decoding and bounds were checked when the submission was read: `ZkFile::read`.)
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Instant;
 
 use thiserror::Error;
@@ -68,6 +71,14 @@ pub enum Rejection {
         /// The size served.
         served: CircuitSize,
     },
+    /// This verifier's key is for another tariff (the tariff is part of the key).
+    #[error("tariff mismatch: submission is under tariff '{submission}', this verifier's key is for '{served}'")]
+    TariffNotServed {
+        /// The submission's tariff id.
+        submission: String,
+        /// The tariff id of the verifier's key.
+        served: String,
+    },
     /// The proof has the wrong length.
     #[error("proof is {found} bytes; size {size} proofs are exactly {expected} bytes")]
     ProofLength {
@@ -92,10 +103,11 @@ impl From<BoundsError> for Rejection {
     }
 }
 
-/// A tariff of the utility's own, with its digest (computed once, compared per bill).
+/// A tariff of the utility's own, with its digest (computed once, compared per bill). Cheap to
+/// clone (the tariff is shared).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UtilityTariff {
-    tariff: Tariff,
+    tariff: Arc<Tariff>,
     digest: [u8; 32],
 }
 
@@ -103,7 +115,10 @@ impl UtilityTariff {
     /// Wraps the utility's tariff and computes its digest.
     pub fn new(tariff: Tariff) -> Self {
         let digest = tariff.digest();
-        UtilityTariff { tariff, digest }
+        UtilityTariff {
+            tariff: Arc::new(tariff),
+            digest,
+        }
     }
 
     /// The tariff.
@@ -122,6 +137,7 @@ impl UtilityTariff {
 #[derive(Clone, Debug)]
 pub struct Checked {
     size: CircuitSize,
+    tariff: UtilityTariff,
     bill: i128,
     energy_wh: u64,
     instance: Instance,
@@ -134,6 +150,11 @@ impl Checked {
         self.size
     }
 
+    /// The utility's tariff the submission is under (its verifying key verifies the proof).
+    pub fn tariff(&self) -> &UtilityTariff {
+        &self.tariff
+    }
+
     /// The claimed bill, nano-currency.
     pub fn bill(&self) -> i128 {
         self.bill
@@ -144,7 +165,7 @@ impl Checked {
         self.energy_wh
     }
 
-    /// The instance columns the proof must verify against.
+    /// The instance column the proof must verify against.
     pub fn instance(&self) -> &Instance {
         &self.instance
     }
@@ -162,7 +183,7 @@ pub struct CheckTimes {
     pub cheap: AtomicU64,
     /// ECDSA signature verification.
     pub signature: AtomicU64,
-    /// Public inputs and instance columns.
+    /// Public inputs and instance column.
     pub instance: AtomicU64,
 }
 
@@ -228,10 +249,11 @@ pub fn check_submission(
 
     let t = Instant::now();
     let public = submission.claim().public_inputs(utility, tariff.digest())?;
-    let instance = public.to_instance()?;
+    let instance = public.to_instance();
     add(times, |t| &t.instance, t);
     Ok(Checked {
         size,
+        tariff: tariff.clone(),
         bill: submission.bill,
         energy_wh: submission.energy_wh,
         instance,

@@ -9,7 +9,8 @@
 //! 2. [`check_submission`]: the proof has the exact length, the tariff is the utility's own
 //!    for exactly this frame (id and digest), the meter's signature over
 //!    `(version, meter id, frame, C)` verifies; it returns the [`Checked`] instance;
-//! 3. the halo2 proof for `(C, B, E, context, prices)` ([`Verifier::verify_checked`]).
+//! 3. the halo2 proof for `(C, B, E, context)` under the verifying key of (size, tariff),
+//!    built from the utility's own tariff ([`Verifier::verify_checked`]).
 //!
 //! Single verification ([`Verifier::verify`], the CLI) and the batch job ([`job`]) make the
 //! same [`check_submission`] call, so they reject the same submission for the same reason.
@@ -28,6 +29,8 @@ pub mod ledger;
 pub mod registry;
 pub mod report;
 
+use std::sync::Arc;
+
 use zkmeter_circuit::{IpaParams, ProofError, VerifyingKey};
 use zkmeter_protocol::{CircuitSize, MeterPublicKey, Submission};
 
@@ -42,20 +45,29 @@ pub struct Accepted {
     pub energy_wh: u64,
 }
 
-/// A verifier for one circuit size: its verifying key (built once, owning the parameters).
+/// A verifier for one of the utility's tariffs: the verifying key of (size, tariff), built from
+/// the utility's own tariff (a key is never taken from a submitter), owning the parameters.
 #[derive(Clone, Debug)]
 pub struct Verifier {
     vk: VerifyingKey,
+    tariff: UtilityTariff,
 }
 
 impl Verifier {
-    /// Builds the verifying key for `size` from `params` (deterministic) and checks its pin.
+    /// Builds the verifying key of `tariff` (deterministic; about a second at the month sizes)
+    /// and checks its pinned shape. `params` are the parameters of the tariff's size, owned or
+    /// shared between the verifiers of many tariffs.
     ///
     /// # Errors
-    /// As [`VerifyingKey::build`].
-    pub fn new(size: CircuitSize, params: IpaParams) -> Result<Self, ProofError> {
+    /// As [`VerifyingKey::build`]; [`ProofError::Bounds`] for a tariff out of bounds.
+    pub fn new(
+        tariff: &UtilityTariff,
+        params: impl Into<Arc<IpaParams>>,
+    ) -> Result<Self, ProofError> {
+        let prices = tariff.tariff().circuit_prices()?;
         Ok(Verifier {
-            vk: VerifyingKey::build(size, params)?,
+            vk: VerifyingKey::build(&prices, params)?,
+            tariff: tariff.clone(),
         })
     }
 
@@ -64,12 +76,18 @@ impl Verifier {
         self.vk.size()
     }
 
+    /// The tariff served.
+    pub fn tariff(&self) -> &UtilityTariff {
+        &self.tariff
+    }
+
     /// The verifying key.
     pub fn verifying_key(&self) -> &VerifyingKey {
         &self.vk
     }
 
-    /// Verifies one submission: [`check_submission`], then the proof.
+    /// Verifies one submission under this verifier's tariff: [`check_submission`], then the
+    /// proof.
     ///
     /// # Errors
     /// The first [`Rejection`] that applies.
@@ -77,7 +95,6 @@ impl Verifier {
         &self,
         submission: &Submission,
         meter_key: &MeterPublicKey,
-        tariff: &UtilityTariff,
     ) -> Result<Accepted, Rejection> {
         // This verifier serves one size: a submission of another is refused for that first.
         if submission.frame.size != self.size() {
@@ -86,23 +103,38 @@ impl Verifier {
                 served: self.size(),
             });
         }
-        let checked = check_submission(submission, meter_key, tariff, None)?;
+        let checked = check_submission(submission, meter_key, &self.tariff, None)?;
         self.verify_checked(&checked)
     }
 
-    /// Verifies the proof of a submission that passed [`check_submission`] (so a caller that
-    /// ran the cheap checks early does not run them twice).
+    /// Whether a checked submission is under this verifier's size and tariff.
     ///
     /// # Errors
-    /// [`Rejection::SizeMismatch`] for a size this verifier does not serve,
-    /// [`Rejection::ProofInvalid`] when the proof does not verify.
-    pub fn verify_checked(&self, checked: &Checked) -> Result<Accepted, Rejection> {
+    /// [`Rejection::SizeMismatch`], [`Rejection::TariffNotServed`].
+    pub fn serves(&self, checked: &Checked) -> Result<(), Rejection> {
         if checked.size() != self.size() {
             return Err(Rejection::SizeMismatch {
                 submission: checked.size(),
                 served: self.size(),
             });
         }
+        if checked.tariff().digest() != self.tariff.digest() {
+            return Err(Rejection::TariffNotServed {
+                submission: checked.tariff().tariff().tariff_id.clone(),
+                served: self.tariff.tariff().tariff_id.clone(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Verifies the proof of a submission that passed [`check_submission`] (so a caller that
+    /// ran the cheap checks early does not run them twice).
+    ///
+    /// # Errors
+    /// [`Rejection::SizeMismatch`] or [`Rejection::TariffNotServed`] for a size or tariff this
+    /// verifier does not serve, [`Rejection::ProofInvalid`] when the proof does not verify.
+    pub fn verify_checked(&self, checked: &Checked) -> Result<Accepted, Rejection> {
+        self.serves(checked)?;
         checked
             .proof()
             .verify(&self.vk, checked.instance())

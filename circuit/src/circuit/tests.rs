@@ -11,7 +11,7 @@ use super::*;
 use crate::chip::bill::Step;
 use crate::constants::{
     DAY_15MIN, DAY_15MIN_WORDS, LIMB_BITS, MAX_ABS_PRICE, MAX_READING_WH, MONTH_15MIN_WORDS,
-    MONTH_30MIN_WORDS, PRICE_OFFSET, READING_BITS, STATEMENT_ROWS,
+    MONTH_30MIN_WORDS, READING_BITS, STATEMENT_ROWS,
 };
 use crate::primitives as native;
 use crate::proof::PublicInputs;
@@ -21,19 +21,28 @@ const W: usize = DAY_15MIN_WORDS;
 const N: usize = DAY_15MIN;
 const K: u32 = 11;
 
-/// The circuit and the public inputs an honest plugin would produce.
-fn honest(readings: &[u32], prices: &[i64], blinding: Fp) -> (BillCircuit<W>, Vec<Vec<Fp>>) {
-    let (bill, energy_wh) = native::bill(prices, readings).unwrap();
+fn tariff(prices: &[i64]) -> TariffPrices {
+    TariffPrices::new(CircuitSize::Day15Min, prices).unwrap()
+}
+
+/// The instance column of a statement: `C` over `readings` (padded with zeros), `B`, `E`.
+fn statement(readings: &[u32], bill: i128, energy_wh: u64, blinding: Fp) -> Vec<Vec<Fp>> {
     let public = PublicInputs {
         size: CircuitSize::Day15Min,
         commitment: native::commitment(CircuitSize::Day15Min, readings, blinding).unwrap(),
         bill,
         energy_wh,
         context: Fp::from(0xc0ffee_u64),
-        prices: prices.to_vec(),
     };
-    let circuit = BillCircuit::<W>::new(&native::padded_readings::<W>(readings).unwrap(), blinding);
-    (circuit, public.to_instance().unwrap().columns().to_vec())
+    public.to_instance().columns().to_vec()
+}
+
+/// The circuit (under the tariff of `prices`) and the instance an honest plugin would produce.
+fn honest(readings: &[u32], prices: &[i64], blinding: Fp) -> (BillCircuit<W>, Vec<Vec<Fp>>) {
+    let (bill, energy_wh) = native::bill(prices, readings).unwrap();
+    let padded = native::padded_readings::<W>(readings).unwrap();
+    let circuit = BillCircuit::<W>::new(&padded, blinding, &tariff(prices));
+    (circuit, statement(readings, bill, energy_wh, blinding))
 }
 
 fn sample() -> (Vec<u32>, Vec<i64>) {
@@ -65,8 +74,7 @@ enum Tamper {
 }
 
 /// The bill region's witness computed natively, exactly as the chip computes it from the
-/// readings and the public prices (padding slots: price column 0, so `u - 2^31`), with
-/// `tamper` applied.
+/// readings and the tariff's prices (padding slots: price 0), with `tamper` applied.
 fn steps(readings: &[u32], prices: &[i64], tamper: Option<Tamper>) -> Vec<Step> {
     let padded = native::padded_readings::<W>(readings).unwrap();
     let (mut bill, mut energy, mut acc) = (Fp::ZERO, Fp::ZERO, Fp::ZERO);
@@ -83,7 +91,7 @@ fn steps(readings: &[u32], prices: &[i64], tamper: Option<Tamper>) -> Vec<Step> 
             }
         }
         let r = lo + hi * limb;
-        let price = prices.get(slot).copied().unwrap_or(-PRICE_OFFSET);
+        let price = prices.get(slot).copied().unwrap_or(0);
         let kept = if slot.is_multiple_of(READINGS_PER_WORD) {
             Fp::ZERO
         } else {
@@ -121,7 +129,7 @@ impl Tampered {
     fn new(readings: &[u32], prices: &[i64], blinding: Fp, tamper: Option<Tamper>) -> Self {
         let padded = native::padded_readings::<W>(readings).unwrap();
         Tampered {
-            circuit: BillCircuit::new(&padded, blinding),
+            circuit: BillCircuit::new(&padded, blinding, &tariff(prices)),
             steps: steps(readings, prices, tamper),
         }
     }
@@ -133,7 +141,7 @@ impl Circuit<Fp> for Tampered {
 
     fn without_witnesses(&self) -> Self {
         Tampered {
-            circuit: BillCircuit::blank(),
+            circuit: BillCircuit::blank(&self.circuit.tariff),
             steps: self.steps.clone(),
         }
     }
@@ -145,7 +153,11 @@ impl Circuit<Fp> for Tampered {
     fn synthesize(&self, config: Self::Config, layouter: impl Layouter<Fp>) -> Result<(), Error> {
         let mut layouter = layouter;
         let chip = BillChip::construct(config.bill.clone());
-        let cells = chip.assign_steps(layouter.namespace(|| "bill and energy"), &self.steps)?;
+        let cells = chip.assign_steps(
+            layouter.namespace(|| "bill and energy"),
+            &self.steps,
+            &self.circuit.tariff,
+        )?;
         self.circuit
             .commit_and_expose(config, layouter, &chip, cells)
     }
@@ -313,44 +325,92 @@ fn carry_between_packed_readings_is_caught_by_the_limb_range_lookup() {
 }
 
 #[test]
-fn wrong_public_bill_energy_commitment_or_price_fail() {
+fn wrong_public_bill_energy_or_commitment_fail() {
     let (readings, prices) = sample();
     let (circuit, instance) = honest(&readings, &prices, Fp::from(99u64));
     assert_eq!(run(&circuit, &instance), Ok(()));
 
     // A changed C, B or E breaks the copy to that very cell (both ends fail: the public row
-    // and the cell it is copied from). A changed price is read by the gate, so the computed B
-    // no longer matches the public B.
+    // and the cell it is copied from).
     let c = [
         "copy Advice 0 in Region 19 ('permute state') at 36",
         "copy Instance 0 outside regions at row 0",
     ];
-    let b = [
-        "copy Instance 0 outside regions at row 1",
-        "copy Advice 6 in Region 0 ('bill') at 216",
-    ];
-    let e = [
-        "copy Instance 0 outside regions at row 2",
-        "copy Advice 7 in Region 0 ('bill') at 216",
-    ];
-    for ((col, row), expected) in [
-        ((0, COMMITMENT), c),
-        ((0, BILL), b),
-        ((0, ENERGY), e),
-        ((1, 2), b),
-        ((1, 2 * (N - 1)), b),
-    ] {
+    for (row, expected) in [(COMMITMENT, c), (BILL, BILL_COPY), (ENERGY, ENERGY_COPY)] {
         let mut bad = instance.clone();
-        bad[col][row] += Fp::ONE;
-        assert_eq!(summary(run(&circuit, &bad)), expected, "({col},{row})");
+        bad[0][row] += Fp::ONE;
+        assert_eq!(summary(run(&circuit, &bad)), expected, "row {row}");
     }
-    // A value in an odd (unused) row of the prices column changes nothing the gate reads:
-    // those rows are zero by construction in `PublicInputs::to_instance`, which the utility runs.
-    assert!(instance[1]
-        .iter()
-        .skip(1)
-        .step_by(2)
-        .all(|v| *v == Fp::ZERO));
+}
+
+/// Both ends of the copy of `B`: the public row and the last bill cell.
+const BILL_COPY: [&str; 2] = [
+    "copy Instance 0 outside regions at row 1",
+    "copy Advice 6 in Region 0 ('bill') at 216",
+];
+/// Both ends of the copy of `E`.
+const ENERGY_COPY: [&str; 2] = [
+    "copy Instance 0 outside regions at row 2",
+    "copy Advice 7 in Region 0 ('bill') at 216",
+];
+
+#[test]
+fn the_statement_of_one_tariff_fails_under_another() {
+    // The tariff is in fixed columns: the same readings and statement under a tariff with one
+    // price changed (first slot, last slot) compute another B. (Real keys of two tariffs differ
+    // in those columns' commitments, so a proof of one never verifies under the other:
+    // `tests/proof.rs`.)
+    let (readings, prices) = sample();
+    let (circuit, instance) = honest(&readings, &prices, Fp::from(99u64));
+    assert_eq!(run(&circuit, &instance), Ok(()));
+    for slot in [0, N - 1] {
+        let mut other = prices.clone();
+        other[slot] += 1;
+        let padded = native::padded_readings::<W>(&readings).unwrap();
+        let under_other = BillCircuit::<W>::new(&padded, Fp::from(99u64), &tariff(&other));
+        assert_eq!(
+            summary(run(&under_other, &instance)),
+            BILL_COPY,
+            "slot {slot}"
+        );
+    }
+}
+
+#[test]
+fn nonzero_padding_reading_fails_the_padding_constraint() {
+    // A frame of 24 slots in a circuit of 108: slots 24.. are padding. Honest: passes.
+    let readings: Vec<u32> = (0..24).map(|i| 100 + i).collect();
+    let prices = vec![250_000i64; 24];
+    let blinding = Fp::from(5u64);
+    let (circuit, instance) = honest(&readings, &prices, blinding);
+    assert_eq!(run(&circuit, &instance), Ok(()));
+
+    // A meter that commits a nonzero reading in padding slot 30 (so C opens to it), and a
+    // prover that carries it through B (a padding slot's price is 0), E and the packing: every
+    // other constraint and copy holds; the padding constraint alone stops it. (Before padding
+    // slots were forced to zero, such a slot was priced at -2^31 per unit: a huge credit.)
+    let mut forged = readings.clone();
+    forged.resize(31, 0);
+    forged[30] = 7;
+    let (bill, energy_wh) = native::bill(&prices, &readings).unwrap();
+    let forged_instance = statement(&forged, bill, energy_wh + 7, blinding);
+    let planted = Tampered {
+        circuit: BillCircuit::new(
+            &native::padded_readings::<W>(&forged).unwrap(),
+            blinding,
+            &tariff(&prices),
+        ),
+        steps: steps(&forged, &prices, None),
+    };
+    assert_eq!(
+        summary(run(&planted, &forged_instance)),
+        ["Constraint 3 ('padding reading is zero') in gate 3 ('reading step') in Region 0 ('bill') at 60"]
+    );
+    // The same reading in the last active slot instead is an honest period.
+    let mut last = readings.clone();
+    last[23] += 7;
+    let (circuit, instance) = honest(&last, &prices, blinding);
+    assert_eq!(run(&circuit, &instance), Ok(()));
 }
 
 #[test]
@@ -361,6 +421,7 @@ fn wrong_blinding_does_not_open_the_commitment() {
     let other = BillCircuit::<W>::new(
         &native::padded_readings::<W>(&readings).unwrap(),
         Fp::from(100u64),
+        &tariff(&prices),
     );
     assert_eq!(
         summary(run(&other, &instance)),
@@ -384,15 +445,22 @@ fn boundary_values_bill_exactly() {
     // A frame shorter than the capacity: padding slots are zero readings, their prices 0.
     let (circuit, instance) = honest(&[MAX_READING_WH; 24], &[-MAX_ABS_PRICE; 24], blinding);
     assert_eq!(run(&circuit, &instance), Ok(()));
-    assert_eq!(instance[1].len(), 2 * N - 1);
-    assert!(instance[1][2 * 24..].iter().all(|v| *v == Fp::ZERO));
+    assert_eq!(
+        instance,
+        statement(
+            &[MAX_READING_WH; 24],
+            -24 * i128::from(MAX_READING_WH) * i128::from(MAX_ABS_PRICE),
+            24 * u64::from(MAX_READING_WH),
+            blinding
+        )
+    );
 }
 
 #[test]
 fn wrong_number_of_readings_is_a_synthesis_error() {
     let (readings, prices) = sample();
     let (_, instance) = honest(&readings, &prices, Fp::ONE);
-    let short = BillCircuit::<W>::new(&readings[..N - 1], Fp::ONE);
+    let short = BillCircuit::<W>::new(&readings[..N - 1], Fp::ONE, &tariff(&prices));
     assert!(matches!(
         MockProver::run(K, &short, instance.to_vec()),
         Err(Error::Synthesis)
@@ -402,20 +470,23 @@ fn wrong_number_of_readings_is_a_synthesis_error() {
 #[test]
 fn pinned_k_is_minimal_for_every_size() {
     fn check<const M: usize>(k: u32) {
-        let circuit = BillCircuit::<M>::new(&vec![0; M * READINGS_PER_WORD], Fp::ZERO);
-        let instance = vec![
-            vec![Fp::ZERO; STATEMENT_ROWS],
-            vec![Fp::ZERO; 2 * M * READINGS_PER_WORD - 1],
-        ];
+        let slots = M * READINGS_PER_WORD;
+        let size = CircuitSize::ALL
+            .into_iter()
+            .find(|s| s.words() == M)
+            .unwrap();
+        let full = TariffPrices::new(size, &vec![0; slots]).unwrap();
+        let circuit = BillCircuit::<M>::new(&vec![0; slots], Fp::ZERO, &full);
+        let instance = vec![vec![Fp::ZERO; STATEMENT_ROWS]];
         assert!(
             MockProver::run(k, &circuit, instance.clone()).is_ok(),
             "W = {M} at k = {k}"
         );
-        // At k - 1 either the layout or the prices column (2 rows per slot) does not fit.
+        // At k - 1 the layout (2 rows per slot) does not fit.
         assert!(
             matches!(
                 MockProver::run(k - 1, &circuit, instance),
-                Err(Error::NotEnoughRowsAvailable { .. } | Error::InstanceTooLarge)
+                Err(Error::NotEnoughRowsAvailable { .. })
             ),
             "W = {M} fits k = {}",
             k - 1

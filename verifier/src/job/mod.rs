@@ -12,9 +12,11 @@
 //!    size.
 //! 2. **Resume shortcut**: bytes whose SHA-256 the ledger already recorded were verified when
 //!    they were recorded; their proof is not verified again.
-//! 3. **Proofs**: per circuit size one combined check
+//! 3. **Proofs**: per verifying key (one per size and tariff: the tariff's prices are fixed
+//!    columns of the circuit) one combined check
 //!    ([`BatchValidator`](zkmeter_circuit::BatchValidator)) over the chunk; bad proofs found by
-//!    bisection ([`crate::batch`]).
+//!    bisection ([`crate::batch`]). A tariff's key is built from the utility's own tariff the
+//!    first time a chunk needs it (a chunk's new keys in parallel) and kept for the run.
 //! 4. **Commit** (`commit`), **sequentially in file order, in one transaction per chunk**.
 //!    For a file whose checks passed, with key (meter id, period start):
 //!    - an earlier file of this run was accepted for the key: `duplicate`;
@@ -60,13 +62,13 @@ pub use fault::Fault;
 pub use fault::Faults;
 pub use stages::StageTimes;
 pub use tariffs::Tariffs;
+pub use verify::LoadParams;
 pub use walk::{InputFile, Walk};
 
 use crate::check::add_elapsed;
 use crate::ledger::{Ledger, LedgerError};
 use crate::registry::{Registry, RegistryError};
 use crate::report::Summary;
-use crate::Verifier;
 use commit::commit_chunk;
 use fault::Point;
 use prepare::{prepare, Prepared};
@@ -106,7 +108,7 @@ pub enum JobError {
         /// The I/O error.
         source: std::io::Error,
     },
-    /// The parameters or verifying key of a size cannot be loaded.
+    /// The parameters of a size cannot be loaded, or a tariff's verifying key cannot be built.
     #[error("verifier for size {size}: {reason}")]
     Verifier {
         /// The size.
@@ -157,8 +159,14 @@ pub enum Progress {
         /// Counts so far.
         summary: Summary,
     },
-    /// A verifier for a size is being prepared (parameters, verifying key).
-    LoadingVerifier(CircuitSize),
+    /// The parameters of a size are being loaded (once per size).
+    LoadingParams(CircuitSize),
+    /// Verifying keys are being built for this many tariffs met for the first time (in
+    /// parallel; about a second of CPU each at the month sizes).
+    BuildingKeys {
+        /// Number of tariffs.
+        tariffs: u64,
+    },
 }
 
 /// The result of a job that ran to the end.
@@ -173,11 +181,11 @@ pub struct JobOutcome {
 // ---------------------------------------------------------------------------------------------
 // The job.
 
-/// Runs the job. `load_verifier` builds the verifier of a size the first time a submission of
-/// that size needs one; `progress` sees each committed chunk.
-pub fn run(
+/// Runs the job. `load_params` loads the IPA parameters of a size the first time a submission
+/// of that size needs a verifying key; `progress` sees each committed chunk.
+pub fn run<'a>(
     config: &JobConfig,
-    load_verifier: &mut dyn FnMut(CircuitSize) -> Result<Verifier, String>,
+    load_params: &'a mut LoadParams<'a>,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<JobOutcome, JobError> {
     let started = Instant::now();
@@ -211,7 +219,7 @@ pub fn run(
         .map_err(out_err("report", &config.report))?;
 
     let times = StageTimes::default();
-    let mut verifiers = Verifiers::new(load_verifier);
+    let mut verifiers = Verifiers::new(load_params);
     let mut summary = Summary::default();
     let mut commits = 0u64;
     let mut done = 0u64;

@@ -17,8 +17,13 @@ pub struct StageTimes {
     pub proofs_wall: AtomicU64,
     /// Wall time of ledger transactions.
     pub ledger_wall: AtomicU64,
-    /// Wall time of loading parameters and building verifying keys (once per size).
+    /// Wall time of loading parameters (once per size).
     pub setup_wall: AtomicU64,
+    /// Wall time of building verifying keys (once per tariff met; a chunk's new ones in
+    /// parallel).
+    pub keys_wall: AtomicU64,
+    /// Number of verifying keys built (one per tariff met).
+    pub keys_built: AtomicU64,
 }
 
 impl StageTimes {
@@ -29,10 +34,11 @@ impl StageTimes {
             ("read+decode (cpu)", s(&self.read_decode)),
             ("cheap checks (cpu)", s(&self.checks.cheap)),
             ("signature (cpu)", s(&self.checks.signature)),
-            ("instance columns (cpu)", s(&self.checks.instance)),
+            ("instance column (cpu)", s(&self.checks.instance)),
             ("proof verification (wall)", s(&self.proofs_wall)),
             ("ledger (wall)", s(&self.ledger_wall)),
-            ("verifier setup (wall)", s(&self.setup_wall)),
+            ("parameters (wall)", s(&self.setup_wall)),
+            ("verifying keys (wall)", s(&self.keys_wall)),
         ]
     }
 }

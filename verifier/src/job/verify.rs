@@ -1,10 +1,15 @@
-//! The proof stage of a chunk: the resume shortcut, then one combined check per circuit size
-//! with bisection ([`crate::batch`]), each size's verifier built the first time it is needed.
+//! The proof stage of a chunk: the resume shortcut, then one combined check per verifying key
+//! (one per size and tariff) with bisection ([`crate::batch`]). Each tariff's verifier is built
+//! the first time a chunk needs it (from the utility's own tariff, never from a submission),
+//! the chunk's new ones in parallel, and kept for the rest of the run.
 
-use std::collections::hash_map::Entry;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::time::Instant;
 
+use rayon::prelude::*;
+use zkmeter_circuit::IpaParams;
 use zkmeter_protocol::CircuitSize;
 
 use super::prepare::Prepared;
@@ -13,25 +18,30 @@ use super::{JobError, Progress};
 use crate::batch::verify_all;
 use crate::check::add_elapsed;
 use crate::ledger::Ledger;
-use crate::{Checked, Verifier};
+use crate::{Checked, UtilityTariff, Verifier};
 
-/// The verifiers of the sizes met so far, and how to build another.
+/// How the job obtains the IPA parameters of a size (loaded once per size).
+pub type LoadParams<'a> = dyn FnMut(CircuitSize) -> Result<IpaParams, String> + 'a;
+
+/// The verifiers of the tariffs met so far, and the parameters of the sizes met so far.
 pub(super) struct Verifiers<'a> {
-    load: &'a mut dyn FnMut(CircuitSize) -> Result<Verifier, String>,
-    built: HashMap<CircuitSize, Verifier>,
+    load: &'a mut LoadParams<'a>,
+    params: HashMap<CircuitSize, Arc<IpaParams>>,
+    built: HashMap<[u8; 32], Verifier>,
 }
 
 impl<'a> Verifiers<'a> {
-    pub(super) fn new(load: &'a mut dyn FnMut(CircuitSize) -> Result<Verifier, String>) -> Self {
+    pub(super) fn new(load: &'a mut LoadParams<'a>) -> Self {
         Verifiers {
             load,
+            params: HashMap::new(),
             built: HashMap::new(),
         }
     }
 
     /// Gives every ready file of the chunk its proof's verdict: known good when the ledger
     /// already recorded these very bytes (verified when they were recorded), else the result
-    /// of the batch check of its size.
+    /// of the batch check under its tariff's key.
     pub(super) fn verify_chunk(
         &mut self,
         prepared: &mut [Prepared],
@@ -40,29 +50,38 @@ impl<'a> Verifiers<'a> {
         times: &StageTimes,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<(), JobError> {
-        let mut by_size: HashMap<CircuitSize, Vec<usize>> = HashMap::new();
+        // Pending files by tariff digest; ordered, so work and progress are deterministic.
+        let mut by_key: BTreeMap<[u8; 32], Vec<usize>> = BTreeMap::new();
         for (i, p) in prepared.iter_mut().enumerate() {
             if let Prepared::Ready(r) = p {
                 if ledger.has_submission(&r.sha256)? {
                     r.proof = Some(Ok(()));
                 } else {
-                    by_size.entry(r.checked.size()).or_default().push(i);
+                    by_key
+                        .entry(*r.checked.tariff().digest())
+                        .or_default()
+                        .push(i);
                 }
             }
         }
-        let mut sizes: Vec<_> = by_size.into_iter().collect();
-        sizes.sort_by_key(|(s, _)| *s);
-        for (size, indices) in sizes {
-            let verifier = self.get(size, times, progress)?;
+        let needed: Vec<UtilityTariff> = by_key
+            .iter()
+            .filter(|(digest, _)| !self.built.contains_key(*digest))
+            .filter_map(|(_, files)| ready_checked(prepared, files[0]))
+            .map(|c| c.tariff().clone())
+            .collect();
+        self.build(needed, pool, times, progress)?;
+
+        for (digest, indices) in by_key {
+            let Some(verifier) = self.built.get(&digest) else {
+                continue; // cannot happen: every needed key was built above
+            };
             let t = Instant::now();
             // Each verdict goes back to the file it was computed for: indices and items are
             // collected together.
             let (indices, items): (Vec<usize>, Vec<&Checked>) = indices
                 .into_iter()
-                .filter_map(|i| match &prepared[i] {
-                    Prepared::Ready(r) => Some((i, &r.checked)),
-                    Prepared::Rejected(_) => None,
-                })
+                .filter_map(|i| ready_checked(prepared, i).map(|c| (i, c)))
                 .unzip();
             let results = pool.install(|| verify_all(verifier, &items));
             for (i, r) in indices.into_iter().zip(results) {
@@ -75,22 +94,66 @@ impl<'a> Verifiers<'a> {
         Ok(())
     }
 
-    /// The verifier of `size`, built (parameters, verifying key) on first use.
-    fn get(
+    /// Builds the verifiers of `tariffs` (not built yet), in parallel on `pool`, loading each
+    /// size's parameters first.
+    fn build(
         &mut self,
-        size: CircuitSize,
+        tariffs: Vec<UtilityTariff>,
+        pool: &rayon::ThreadPool,
         times: &StageTimes,
         progress: &mut dyn FnMut(Progress),
-    ) -> Result<&Verifier, JobError> {
-        match self.built.entry(size) {
-            Entry::Occupied(v) => Ok(v.into_mut()),
-            Entry::Vacant(slot) => {
-                progress(Progress::LoadingVerifier(size));
-                let t = Instant::now();
-                let v = (self.load)(size).map_err(|reason| JobError::Verifier { size, reason })?;
-                add_elapsed(&times.setup_wall, t);
-                Ok(slot.insert(v))
-            }
+    ) -> Result<(), JobError> {
+        if tariffs.is_empty() {
+            return Ok(());
         }
+        let mut jobs = Vec::with_capacity(tariffs.len());
+        for tariff in tariffs {
+            let size = tariff.tariff().frame.size;
+            let params = match self.params.get(&size) {
+                Some(p) => Arc::clone(p),
+                None => {
+                    progress(Progress::LoadingParams(size));
+                    let t = Instant::now();
+                    let p = Arc::new(
+                        (self.load)(size).map_err(|reason| JobError::Verifier { size, reason })?,
+                    );
+                    add_elapsed(&times.setup_wall, t);
+                    self.params.insert(size, Arc::clone(&p));
+                    p
+                }
+            };
+            jobs.push((tariff, params));
+        }
+        progress(Progress::BuildingKeys {
+            tariffs: jobs.len() as u64,
+        });
+        let t = Instant::now();
+        let built: Vec<Result<Verifier, JobError>> = pool.install(|| {
+            jobs.into_par_iter()
+                .map(|(tariff, params)| {
+                    Verifier::new(&tariff, params).map_err(|e| JobError::Verifier {
+                        size: tariff.tariff().frame.size,
+                        reason: format!("tariff '{}': {e}", tariff.tariff().tariff_id),
+                    })
+                })
+                .collect()
+        });
+        for v in built {
+            let v = v?;
+            self.built.insert(*v.tariff().digest(), v);
+        }
+        times
+            .keys_built
+            .store(self.built.len() as u64, Ordering::Relaxed);
+        add_elapsed(&times.keys_wall, t);
+        Ok(())
+    }
+}
+
+/// The checked submission of a ready file.
+fn ready_checked(prepared: &[Prepared], i: usize) -> Option<&Checked> {
+    match &prepared[i] {
+        Prepared::Ready(r) => Some(&r.checked),
+        Prepared::Rejected(_) => None,
     }
 }
