@@ -230,6 +230,7 @@ pub fn run(
         if files.is_empty() {
             break;
         }
+        config.faults.at(Point::BeforePrepare, commits + 1);
         let mut prepared: Vec<Prepared> = pool.install(|| {
             files
                 .par_iter()
