@@ -3,13 +3,16 @@
 //! first-by-name wins whatever the threads and chunking, duplicates across batches, the job's
 //! own failures (unreadable registry, locked ledger), and crashes: the job aborted at named
 //! points (`ZKMETER_FAULT`) and killed with SIGKILL, then run again, ends with the same ledger
-//! and a byte-identical report.
+//! and a byte-identical report. No input path hangs or stops the job: a FIFO, a file swapped
+//! for a FIFO or a link mid-run (`wait-before-prepare`), a tree deeper than the cap, a directory
+//! removed or unreadable each get a rejected row; names that are not UTF-8 get distinct rows.
 //!
 //! One corpus (day-15min, 5 meters) is generated once per test run and shared read-only.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, ExitStatus, Output, Stdio};
 use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 mod common;
 
@@ -494,4 +497,393 @@ fn the_commands_take_the_documented_flags() {
     // A missing required flag is a usage error, not a run.
     let out = run(&["batch-verify", "--in", "x"]);
     assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+}
+
+// ---------------------------------------------------------------------------------------------
+// No input path hangs or aborts the job: FIFOs, links and files swapped in mid-run, trees too
+// deep, directories removed or unreadable, names that are not UTF-8.
+
+/// Waits for `child` to end; kills it and fails the test after `secs` seconds, so that a
+/// regression that blocks fails instead of hanging the test run.
+fn status_within(child: &mut std::process::Child, secs: u64, what: &str) -> ExitStatus {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{what}: still running after {secs} s (blocked?)");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Runs `cmd` (stdin empty) to its end within `secs` seconds ([`status_within`]).
+fn output_within(cmd: &mut Command, secs: u64, what: &str) -> Output {
+    use std::io::Read;
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start zkmeter");
+    let read_all = |mut r: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut v = Vec::new();
+            let _ = r.read_to_end(&mut v);
+            v
+        })
+    };
+    let stdout = read_all(Box::new(child.stdout.take().unwrap()));
+    let stderr = read_all(Box::new(child.stderr.take().unwrap()));
+    let status = status_within(&mut child, secs, what);
+    let out = Output {
+        status,
+        stdout: stdout.join().unwrap(),
+        stderr: stderr.join().unwrap(),
+    };
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("panicked"),
+        "{}",
+        show(&out)
+    );
+    out
+}
+
+/// The reason for a file that is not a zkmeter file.
+const BAD_MAGIC: &str = "submission file is malformed: not a zkmeter file (bad magic)";
+
+/// Seconds a job over a few honest files may take (it builds a verifying key); far more than
+/// it needs, so that only a job that blocks reaches it.
+const JOB_SECS: u64 = 300;
+
+/// A fresh input directory of the job with copies of corpus files: `(name in the input, name
+/// in the corpus's submissions)`.
+fn input_dir(job: &Job, files: &[(&str, &str)]) -> PathBuf {
+    let input = job.path("in");
+    for (to, from) in files {
+        let to = input.join(to);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(corpus().join("submissions").join(from), to).unwrap();
+    }
+    input
+}
+
+#[cfg(unix)]
+fn mkfifo(path: &Path) {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).unwrap();
+    // SAFETY: `c` is a valid NUL-terminated path that outlives the call.
+    let rc = unsafe { libc::mkfifo(c.as_ptr(), 0o600) };
+    assert_eq!(rc, 0, "mkfifo: {}", std::io::Error::last_os_error());
+}
+
+/// Asserts that `file`'s row is rejected with a reason that starts with `reason`, and that the
+/// report shows none of the job's own absolute paths.
+#[track_caller]
+fn assert_rejected(job: &Job, file: &str, reason: &str) {
+    let report = job.report();
+    let r = row(&report, file);
+    assert_eq!(r[3], "rejected", "{file}: {r:?}");
+    assert!(
+        r[6].trim_matches('"').starts_with(reason),
+        "{file}: expected '{reason}' in {r:?}"
+    );
+    let own = job.dir.path().display().to_string();
+    assert!(!report.contains(&own), "the report shows {own}:\n{report}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_in_the_input_directory_or_as_the_registry_is_refused_at_once() {
+    let job = Job::new();
+    let input = input_dir(&job, &[("a.bin", "meter-000000.bin")]);
+    // Honest: the file alone is accepted.
+    let out = output_within(&mut job.command(&input, &[]), JOB_SECS, "honest job");
+    assert!(out.status.success(), "{}", show(&out));
+    assert_eq!(row(&job.report(), "a.bin")[3], "accepted");
+
+    // A FIFO nobody writes to: a row of its own, and the job ends normally.
+    mkfifo(&input.join("p.bin"));
+    let out = output_within(&mut job.command(&input, &[]), JOB_SECS, "job over a FIFO");
+    assert!(out.status.success(), "{}", show(&out));
+    assert_eq!(row(&job.report(), "a.bin")[3], "accepted");
+    assert_rejected(&job, "p.bin", "not a regular file: a named pipe (FIFO)");
+    assert_eq!(job.summary()["files"], 2);
+
+    // The registry as a FIFO: the job cannot run (exit 2) and says why, at once.
+    let fifo = job.path("registry-fifo");
+    mkfifo(&fifo);
+    let out = output_within(
+        &mut job.command_with(&input, &fifo, &[]),
+        60,
+        "job with a FIFO registry",
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not a regular file: a named pipe (FIFO)"),
+        "{}",
+        show(&out)
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn files_swapped_for_a_fifo_or_a_link_and_a_directory_removed_mid_run_get_rows_and_the_job_ends() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let files = [
+        ("a.bin", "meter-000000.bin"),
+        ("b.bin", "meter-000001.bin"),
+        ("c.bin", "meter-000002.bin"),
+        ("d/e.bin", "meter-000003.bin"),
+        ("d/f.bin", "hostile/garbage.bin"),
+    ];
+    let args = ["--chunk", "3", "--threads", "1"];
+    // Honest: the same files untouched are all walked and read.
+    let honest = Job::new();
+    let input = input_dir(&honest, &files);
+    let out = output_within(&mut honest.command(&input, &args), JOB_SECS, "honest job");
+    assert!(out.status.success(), "{}", show(&out));
+    for f in ["a.bin", "b.bin", "c.bin", "d/e.bin"] {
+        assert_eq!(row(&honest.report(), f)[3], "accepted", "{f}");
+    }
+    assert_rejected(&honest, "d/f.bin", BAD_MAGIC);
+
+    // The job stops after walking the first chunk (a.bin, b.bin, c.bin: regular files), before
+    // opening any; b.bin becomes a FIFO, c.bin a link to a valid submission, and d/ (listed,
+    // not yet walked) is removed. Then the job goes on.
+    let job = Job::new();
+    let input = input_dir(&job, &files);
+    let mut child = job
+        .command(&input, &args)
+        .env("ZKMETER_FAULT", "wait-before-prepare:1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    while !seen.contains("fault injection: waiting before prepare 1") {
+        let mut line = String::new();
+        if stderr.read_line(&mut line).unwrap() == 0 {
+            let _ = child.kill();
+            panic!("the job never reached the wait: {seen}");
+        }
+        seen.push_str(&line);
+    }
+    let rest = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stderr.read_to_string(&mut s);
+        s
+    });
+    std::fs::remove_file(input.join("b.bin")).unwrap();
+    mkfifo(&input.join("b.bin"));
+    std::fs::remove_file(input.join("c.bin")).unwrap();
+    std::os::unix::fs::symlink(input.join("a.bin"), input.join("c.bin")).unwrap();
+    std::fs::remove_dir_all(input.join("d")).unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"go on\n").unwrap();
+    drop(stdin);
+    let status = status_within(&mut child, JOB_SECS, "job after the swap");
+    let stderr = seen + &rest.join().unwrap();
+    assert!(status.success(), "{status:?}\n{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+
+    assert_eq!(row(&job.report(), "a.bin")[3], "accepted");
+    assert_rejected(
+        &job,
+        "b.bin",
+        "replaced after the walk listed it: not a regular file: a named pipe (FIFO)",
+    );
+    assert_rejected(
+        &job,
+        "c.bin",
+        "replaced after the walk listed it: not a regular file: a symbolic link (links are not \
+         followed)",
+    );
+    assert_rejected(
+        &job,
+        "d/",
+        "directory cannot be read: No such file or directory",
+    );
+    // The first walk counted 5 files; the rows are what the real walk found.
+    assert!(stderr.contains("batch-verify: 5 files"), "{stderr}");
+    assert_eq!(job.report().lines().count(), 1 + 4);
+    assert_eq!(job.summary()["files"], 4);
+    assert_eq!(job.summary()["accepted"], 1);
+    assert_eq!(job.ledger().len(), 1);
+}
+
+#[test]
+fn a_tree_deeper_than_the_cap_is_one_rejected_row_and_the_job_goes_on() {
+    let max = zkmeter_verifier::job::MAX_DEPTH;
+    let at_cap = "d/".repeat(max);
+    let job = Job::new();
+    let deep = format!("{at_cap}a.bin");
+    let input = input_dir(
+        &job,
+        &[(&deep, "meter-000000.bin"), ("z.bin", "meter-000001.bin")],
+    );
+    // Honest: a file in a directory exactly at the cap is walked.
+    let out = output_within(&mut job.command(&input, &[]), JOB_SECS, "honest job");
+    assert!(out.status.success(), "{}", show(&out));
+    assert_eq!(row(&job.report(), &deep)[3], "accepted");
+
+    // One level more: one row for that directory, and the job goes on to z.bin.
+    let too_deep = format!("{at_cap}e/");
+    let input = input_dir(&job, &[(&format!("{too_deep}b.bin"), "meter-000002.bin")]);
+    let out = output_within(&mut job.command(&input, &[]), JOB_SECS, "deep job");
+    assert!(out.status.success(), "{}", show(&out));
+    assert_rejected(
+        &job,
+        &too_deep,
+        &format!("deeper than {max} levels: not walked"),
+    );
+    assert_eq!(row(&job.report(), &deep)[3], "accepted");
+    assert_eq!(row(&job.report(), "z.bin")[3], "accepted");
+    assert_eq!(job.summary()["files"], 3);
+}
+
+#[cfg(unix)]
+#[test]
+fn an_unreadable_directory_is_one_rejected_row_but_an_unreadable_input_stops_the_job() {
+    use std::os::unix::fs::PermissionsExt;
+    let job = Job::new();
+    let input = input_dir(
+        &job,
+        &[
+            ("a/x.bin", "meter-000000.bin"),
+            ("b/y.bin", "meter-000001.bin"),
+            ("c.bin", "meter-000002.bin"),
+        ],
+    );
+    // The input directory itself unreadable (here: missing) is the job's own error.
+    let out = output_within(
+        &mut job.command(&job.path("missing"), &[]),
+        60,
+        "job without input",
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .lines()
+            .any(|l| l.starts_with("error:") && l.contains("cannot read input directory")),
+        "{}",
+        show(&out)
+    );
+
+    // Honest: everything readable is walked and read.
+    let out = output_within(&mut job.command(&input, &[]), JOB_SECS, "honest job");
+    assert!(out.status.success(), "{}", show(&out));
+    assert_eq!(row(&job.report(), "b/y.bin")[3], "accepted");
+
+    let locked = input.join("b");
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+    if std::fs::read_dir(&locked).is_ok() {
+        std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
+        eprintln!(
+            "skipped the unreadable-directory run: this process reads a mode-000 directory \
+             (root?); the walk's tests cover a directory removed or replaced mid-run"
+        );
+        return;
+    }
+    let out = output_within(&mut job.command(&input, &[]), JOB_SECS, "job");
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
+    assert!(out.status.success(), "{}", show(&out));
+    assert_rejected(&job, "b/", "directory cannot be read: Permission denied");
+    assert_eq!(row(&job.report(), "a/x.bin")[3], "accepted");
+    assert_eq!(row(&job.report(), "c.bin")[3], "accepted");
+}
+
+#[cfg(unix)]
+#[test]
+fn names_that_are_not_utf8_or_clash_after_lossy_conversion_get_distinct_rows() {
+    use std::os::unix::ffi::OsStrExt;
+    let job = Job::new();
+    let input = job.path("in");
+    std::fs::create_dir_all(&input).unwrap();
+    let subs = corpus().join("submissions");
+    // A Latin-1 byte (not UTF-8), the character a lossy conversion puts in its place, and the
+    // text of the escape with a literal backslash.
+    for (raw, from) in [
+        (&b"caf\xe9.bin"[..], "meter-000000.bin"),
+        ("caf\u{fffd}.bin".as_bytes(), "hostile/garbage.bin"),
+        (b"caf\\xe9.bin", "meter-000001.bin"),
+    ] {
+        std::fs::copy(
+            subs.join(from),
+            input.join(std::ffi::OsStr::from_bytes(raw)),
+        )
+        .unwrap();
+    }
+    let out = output_within(&mut job.command(&input, &[]), JOB_SECS, "job");
+    assert!(out.status.success(), "{}", show(&out));
+    let report = job.report();
+    let files: Vec<&str> = report
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    // Rows in byte order of the raw names: `\` (0x5c) < 0xe9 < 0xef (U+FFFD's first byte).
+    assert_eq!(files, ["caf\\\\xe9.bin", "caf\\xe9.bin", "caf\u{fffd}.bin"]);
+    assert_eq!(row(&report, "caf\\\\xe9.bin")[3], "accepted");
+    assert_eq!(row(&report, "caf\\xe9.bin")[3], "accepted");
+    assert_rejected(&job, "caf\u{fffd}.bin", BAD_MAGIC);
+}
+
+#[cfg(unix)]
+#[test]
+fn verify_refuses_a_fifo_at_once() {
+    let c = corpus();
+    let dir = Job::new();
+    let registry = std::fs::read_to_string(c.join("meters")).unwrap();
+    let line = registry
+        .lines()
+        .find(|l| l.contains("\"meter-000000\""))
+        .unwrap();
+    let entry: serde_json::Value = serde_json::from_str(line).unwrap();
+    let meter_pub = dir.path("meter.pub");
+    std::fs::write(&meter_pub, entry["public_key"].as_str().unwrap()).unwrap();
+    let tariff = std::fs::read_dir(c.join("tariffs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "json"))
+        .unwrap();
+    let submission = c.join("submissions").join("meter-000000.bin");
+    let verify = |submission: &Path, meter_pub: &Path, tariff: &Path, secs| {
+        let mut cmd = Command::new(BIN);
+        cmd.arg("verify")
+            .arg("--submission")
+            .arg(submission)
+            .arg("--meter-pub")
+            .arg(meter_pub)
+            .arg("--tariff")
+            .arg(tariff);
+        output_within(&mut cmd, secs, "verify")
+    };
+    // Honest: the three files verify.
+    let out = verify(&submission, &meter_pub, &tariff, JOB_SECS);
+    assert!(out.status.success(), "{}", show(&out));
+
+    // Each of them replaced by a FIFO nobody writes to: an I/O error (2) at once.
+    let fifo = dir.path("fifo");
+    mkfifo(&fifo);
+    for (flag, out) in [
+        ("--submission", verify(&fifo, &meter_pub, &tariff, 60)),
+        ("--meter-pub", verify(&submission, &fifo, &tariff, 60)),
+        ("--tariff", verify(&submission, &meter_pub, &fifo, 60)),
+    ] {
+        assert_eq!(out.status.code(), Some(2), "{flag}: {}", show(&out));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.lines().any(|l| l.starts_with("error:")
+                && l.contains(flag)
+                && l.ends_with("not a regular file: a named pipe (FIFO)")),
+            "{flag}: {}",
+            show(&out)
+        );
+    }
 }

@@ -13,13 +13,19 @@
 //! * a temporary file left by a killed process of the same target is removed on the next
 //!   write (Unix: when no process of its PID runs); on any error the temporary file is removed.
 //!
-//! [`read_capped`] reads at most `cap + 1` bytes, so a larger file is refused without reading
-//! it all.
+//! Promises of [`open_regular`] and [`read_capped`] (module `read`): only a regular file is
+//! ever read, opening never blocks (a FIFO or a device is refused, even one swapped in for the
+//! path between two calls), a symbolic link is refused when asked ([`Links::Refuse`]), and at
+//! most `cap + 1` bytes are read, so a larger file is refused without reading it all.
 
 #![deny(missing_docs)]
 
+mod read;
+
+pub use read::{open_regular, read_capped, Links, NotRegular, ReadError};
+
 use std::fs::File;
-use std::io::{BufWriter, Read, Write};
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -175,34 +181,6 @@ fn process_runs(pid: u32) -> bool {
     }
 }
 
-/// Why [`read_capped`] failed.
-#[derive(Debug)]
-pub enum CappedReadError {
-    /// Opening or reading failed.
-    Io(std::io::Error),
-    /// The file has more than `cap` bytes.
-    TooLarge {
-        /// The cap.
-        cap: u64,
-    },
-}
-
-/// Reads at most `cap` bytes of `path`; a larger file is refused without reading it all.
-///
-/// # Errors
-/// [`CappedReadError::Io`] or [`CappedReadError::TooLarge`].
-pub fn read_capped(path: &Path, cap: u64) -> Result<Vec<u8>, CappedReadError> {
-    let file = File::open(path).map_err(CappedReadError::Io)?;
-    let mut bytes = Vec::new();
-    file.take(cap.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(CappedReadError::Io)?;
-    if bytes.len() as u64 > cap {
-        return Err(CappedReadError::TooLarge { cap });
-    }
-    Ok(bytes)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -267,21 +245,5 @@ mod tests {
         let err = create_new_file(&planted, false).unwrap_err();
         assert_eq!(err.kind(), std::io::ErrorKind::AlreadyExists);
         assert!(!dir.path().join("elsewhere").exists());
-    }
-
-    #[test]
-    fn reads_are_capped_before_everything_is_read() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("f");
-        std::fs::write(&path, [7u8; 10]).unwrap();
-        assert_eq!(read_capped(&path, 10).unwrap(), [7u8; 10]);
-        assert!(matches!(
-            read_capped(&path, 9),
-            Err(CappedReadError::TooLarge { cap: 9 })
-        ));
-        assert!(matches!(
-            read_capped(&dir.path().join("missing"), 9),
-            Err(CappedReadError::Io(_))
-        ));
     }
 }

@@ -87,11 +87,14 @@ pub struct Registry {
 }
 
 impl Registry {
-    /// Reads and checks a registry file.
+    /// Reads and checks a registry file. Only a regular file (or a link to one) is read, and
+    /// opening never blocks ([`zkmeter_fs::open_regular`]): a FIFO is refused at once.
     pub fn read(path: &Path) -> Result<Self, RegistryError> {
-        let file = std::fs::File::open(path).map_err(|source| RegistryError::Io {
-            path: path.display().to_string(),
-            source,
+        let file = zkmeter_fs::open_regular(path, zkmeter_fs::Links::Follow).map_err(|e| {
+            RegistryError::Io {
+                path: path.display().to_string(),
+                source: e.into(),
+            }
         })?;
         Self::from_reader(file).map_err(|e| match e {
             RegistryError::Io { source, .. } => RegistryError::Io {

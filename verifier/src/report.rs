@@ -2,11 +2,16 @@
 //! both written atomically (`zkmeter_fs`: temporary file beside the target, fsync, rename).
 //!
 //! Report columns, in this order: `file, meter_id, period_start, outcome, bill, energy_wh,
-//! reason`. `file` is the path relative to the input directory with `/` separators; rows come
-//! in byte order of `file`. `period_start` is RFC 3339 UTC, `bill` exact nano-currency,
+//! reason`. `file` is the path relative to the input directory with `/` separators, each name
+//! written by [`escape_file_name`]; a directory the job could not walk (unreadable, too deep)
+//! has a row of its own whose `file` ends with `/`. Rows come in byte order of the raw relative
+//! paths (the walk's order), which is the byte order of `file` whenever no name holds a `\`
+//! or bytes that are not UTF-8. `period_start` is RFC 3339 UTC, `bill` exact nano-currency,
 //! `energy_wh` whole Wh. Fields are quoted (RFC 4180) when they hold `,`, `"`, CR or LF. No row
 //! holds a time of day or anything else that differs between two runs over the same inputs
 //! and ledger, so such runs give byte-identical reports.
+
+use std::fmt::Write as _;
 
 use serde::Serialize;
 
@@ -52,6 +57,29 @@ pub struct Row {
     pub energy_wh: Option<u64>,
     /// Why (empty for accepted rows).
     pub reason: String,
+}
+
+/// A file name (or relative path) as the report's `file` column writes it, unambiguously:
+/// valid UTF-8 as it is, except that a backslash is doubled (`\\`), and each byte that is not
+/// part of valid UTF-8 as `\xNN` (two lowercase hex digits). Two different names never give
+/// the same text (in the text a `\` is always followed by `\` or by `x` and two hex digits,
+/// so the raw bytes can be recovered), which a lossy conversion (U+FFFD for every bad byte)
+/// does not guarantee. The CSV quoting of [`Row::to_csv`] applies on top.
+pub fn escape_file_name(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            if c == '\\' {
+                out.push_str("\\\\");
+            } else {
+                out.push(c);
+            }
+        }
+        for b in chunk.invalid() {
+            let _ = write!(out, "\\x{b:02x}");
+        }
+    }
+    out
 }
 
 fn field(out: &mut String, value: &str) {
@@ -163,5 +191,23 @@ mod tests {
             ok.to_csv(),
             "x.bin,m-1,2026-01-01T00:00:00Z,accepted,-5,7,\n"
         );
+    }
+
+    #[test]
+    fn file_names_are_escaped_without_ambiguity() {
+        // Honest: a UTF-8 name is written as it is.
+        assert_eq!(escape_file_name("façade/x.bin".as_bytes()), "façade/x.bin");
+        // A byte that is not UTF-8, the same text with a literal backslash, and the character
+        // a lossy conversion puts in its place give three different texts (a lossy conversion
+        // gives the first and the third the same one).
+        let raw_byte = escape_file_name(b"a\xe9.bin");
+        let literal = escape_file_name(b"a\\xe9.bin");
+        let replacement = escape_file_name("a\u{fffd}.bin".as_bytes());
+        assert_eq!(raw_byte, "a\\xe9.bin");
+        assert_eq!(literal, "a\\\\xe9.bin");
+        assert_eq!(replacement, "a\u{fffd}.bin");
+        assert_eq!(String::from_utf8_lossy(b"a\xe9.bin"), replacement);
+        // A truncated multi-byte sequence is escaped byte by byte; what follows is kept.
+        assert_eq!(escape_file_name(b"\xe2\x82z\\"), "\\xe2\\x82z\\\\");
     }
 }

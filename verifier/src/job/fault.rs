@@ -1,5 +1,6 @@
 //! Fault injection for crash tests: the job aborts itself, or pauses to be killed, at a named
-//! point, as `ZKMETER_FAULT=POINT:N` says.
+//! point, as `ZKMETER_FAULT=POINT:N` says; or it waits at a point for a test to change its
+//! input files (`wait-before-prepare:N`).
 //!
 //! Only a build with the `fault-injection` feature has it (the crash tests enable it through
 //! the workspace's dev-dependencies); in any other build [`Faults`] is empty, the variable is
@@ -8,6 +9,8 @@
 /// A named point of the job where a fault can be injected.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Point {
+    /// A chunk's files were walked (listed), none opened yet.
+    BeforePrepare,
     /// Right before a chunk's transaction starts (chunk verified, not recorded).
     BeforeCommit,
     /// Inside a chunk's transaction, after its writes, before `COMMIT`.
@@ -48,7 +51,8 @@ impl Faults {
 
     /// Injects the fault planned for `point` of chunk `chunk` (1-based), if any: dies like
     /// `kill -9` would leave things (no destructors, no flushing), or, for
-    /// `pause-after-commit`, says so on stderr and sleeps a minute to be killed.
+    /// `pause-after-commit`, says so on stderr and sleeps a minute to be killed; for
+    /// `wait-before-prepare`, says so on stderr and waits for a line on stdin.
     #[cfg_attr(not(feature = "fault-injection"), inline(always))]
     pub(super) fn at(&self, point: Point, chunk: u64) {
         #[cfg(feature = "fault-injection")]
@@ -75,6 +79,11 @@ pub enum Fault {
     /// Right after the N-th chunk's transaction committed, say so on stderr and sleep for a
     /// minute: a test then kills the process with a real SIGKILL at a known point.
     PauseAfterCommit(u64),
+    /// After the N-th chunk's files were walked and before any of them is opened, say so on
+    /// stderr and wait for a line (or the end) on stdin: a test changes the input files there
+    /// (swaps a listed file for a FIFO or a link, removes a directory not yet walked), then
+    /// lets the job go on, deterministically.
+    WaitBeforePrepare(u64),
 }
 
 #[cfg(feature = "fault-injection")]
@@ -82,8 +91,8 @@ impl Fault {
     /// The environment variable read by [`Faults::from_env`].
     pub const ENV: &'static str = "ZKMETER_FAULT";
 
-    /// Parses `before-commit:N`, `mid-commit:N`, `after-commit:N`, `pause-after-commit:N` or
-    /// `before-report-rename`.
+    /// Parses `before-commit:N`, `mid-commit:N`, `after-commit:N`, `pause-after-commit:N`,
+    /// `wait-before-prepare:N` or `before-report-rename`.
     pub fn parse(text: &str) -> Option<Fault> {
         let (point, n) = text.split_once(':').unwrap_or((text, "1"));
         let n: u64 = n.parse().ok().filter(|&n| n >= 1)?;
@@ -92,6 +101,7 @@ impl Fault {
             "mid-commit" => Some(Fault::MidCommit(n)),
             "after-commit" => Some(Fault::AfterCommit(n)),
             "pause-after-commit" => Some(Fault::PauseAfterCommit(n)),
+            "wait-before-prepare" => Some(Fault::WaitBeforePrepare(n)),
             "before-report-rename" => Some(Fault::BeforeReportRename),
             _ => None,
         }
@@ -111,6 +121,10 @@ impl Fault {
                 eprintln!("fault injection: paused after commit {chunk}");
                 std::thread::sleep(std::time::Duration::from_secs(60));
             }
+            (Fault::WaitBeforePrepare(n), Point::BeforePrepare) if n == chunk => {
+                eprintln!("fault injection: waiting before prepare {chunk}");
+                let _ = std::io::stdin().read_line(&mut String::new());
+            }
             _ => {}
         }
     }
@@ -124,6 +138,10 @@ mod tests {
     fn fault_points_parse() {
         assert_eq!(Fault::parse("after-commit:3"), Some(Fault::AfterCommit(3)));
         assert_eq!(Fault::parse("mid-commit"), Some(Fault::MidCommit(1)));
+        assert_eq!(
+            Fault::parse("wait-before-prepare:2"),
+            Some(Fault::WaitBeforePrepare(2))
+        );
         assert_eq!(
             Fault::parse("before-report-rename"),
             Some(Fault::BeforeReportRename)

@@ -3,7 +3,12 @@
 //!
 //! # Order of work, per chunk of `chunk` files (in byte order of their relative paths)
 //!
-//! 1. **Cheap checks, in parallel** (rayon, `prepare`): size cap before reading (64 KiB),
+//! 0. **Walk** ([`Walk`]): the chunk's files in byte order of their relative paths; a link,
+//!    a special file, a directory that cannot be read or one deeper than [`MAX_DEPTH`] is an
+//!    item of its own, rejected without being opened. Nothing under the input directory ends
+//!    the job.
+//! 1. **Cheap checks, in parallel** (rayon, `prepare`): the file opened only if it is still a
+//!    regular file, never waiting on a FIFO; size cap before reading (64 KiB),
 //!    SHA-256 of the bytes, envelope decoding, the registry (unknown or revoked meter), the
 //!    utility's tariff for the frame, then [`check_submission`](crate::check_submission), the
 //!    same checks single verification makes (exact proof length, frame, tariff id and digest,
@@ -38,7 +43,7 @@
 //! the `fault-injection` feature). Per-stage times: [`StageTimes`].
 //!
 //! Memory: one chunk of submissions, the registry, the tariffs, the directory stack of the walk
-//! (the entries of the directories on the current path) and the run's claims (a SQLite
+//! (the entries of the directories on the current path, [`MAX_DEPTH`] + 1 at most) and the run's claims (a SQLite
 //! temporary table, on disk). It does not grow with the number of files.
 
 mod commit;
@@ -63,7 +68,7 @@ pub use fault::Faults;
 pub use stages::StageTimes;
 pub use tariffs::Tariffs;
 pub use verify::LoadParams;
-pub use walk::{InputFile, Walk};
+pub use walk::{Found, InputFile, Walk, MAX_DEPTH};
 
 use crate::check::add_elapsed;
 use crate::ledger::{Ledger, LedgerError};
@@ -124,7 +129,8 @@ pub enum JobError {
 /// What the job reads and writes.
 #[derive(Clone, Debug)]
 pub struct JobConfig {
-    /// Directory of submissions (walked recursively; symbolic links are not followed).
+    /// Directory of submissions (walked recursively, [`MAX_DEPTH`] levels at most; symbolic
+    /// links are not followed; [`Walk`]).
     pub input: PathBuf,
     /// Meter registry file ([`crate::registry`]).
     pub registry: PathBuf,
@@ -149,7 +155,8 @@ pub struct JobConfig {
 pub enum Progress {
     /// The walk counted this many files.
     Started {
-        /// Files to process.
+        /// Files to process (report rows), as counted by a first walk: for display only, the
+        /// real walk differs if the input directory changes meanwhile.
         total: u64,
     },
     /// A chunk was committed.
@@ -205,6 +212,7 @@ pub fn run<'a>(
         path: config.input.display().to_string(),
         source,
     };
+    // For the progress display only: the real walk may differ if the directory changes.
     let total = Walk::new(&config.input).map_err(input_err)?.count() as u64;
     progress(Progress::Started { total });
 
@@ -226,13 +234,11 @@ pub fn run<'a>(
     let mut walk = Walk::new(&config.input).map_err(input_err)?;
     let chunk_len = config.chunk.max(1);
     loop {
-        let mut files = Vec::with_capacity(chunk_len);
-        for f in walk.by_ref().take(chunk_len) {
-            files.push(f.map_err(input_err)?);
-        }
+        let files: Vec<InputFile> = walk.by_ref().take(chunk_len).collect();
         if files.is_empty() {
             break;
         }
+        config.faults.at(Point::BeforePrepare, commits + 1);
         let mut prepared: Vec<Prepared> = pool.install(|| {
             files
                 .par_iter()

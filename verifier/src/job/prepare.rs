@@ -1,9 +1,14 @@
 //! Per-file preparation, run in parallel: read under the cap, hash, decode, look up the
 //! meter and the tariff, then [`check_submission`], the same checks single verification makes.
+//!
+//! A file is read only if the walk found a regular file, and it is opened by
+//! [`zkmeter_fs::read_capped`] with links refused: a FIFO, link or device swapped in after the
+//! walk listed it is refused at once (never waited on) with a reason that says so.
 
 use std::time::Instant;
 
 use sha2::{Digest, Sha256};
+use zkmeter_fs::{Links, ReadError};
 use zkmeter_protocol::{FileError, Submission, ZkFile};
 
 use super::stages::StageTimes;
@@ -42,6 +47,18 @@ fn rejected(file: &InputFile, sub: Option<&Submission>, reason: String) -> Prepa
         energy_wh: None,
         reason,
     })
+}
+
+/// The reason for a file that cannot be read, without the job's own paths in it.
+fn read_reason(e: &ReadError) -> String {
+    match e {
+        ReadError::TooLarge { cap } => {
+            format!("larger than the {cap}-byte cap for a submission file")
+        }
+        ReadError::NotRegular(_) => format!("replaced after the walk listed it: {e}"),
+        ReadError::Io(source) => format!("cannot read: {source}"),
+        other => format!("cannot read: {other}"),
+    }
 }
 
 /// The reason for a file that does not decode, without the job's own paths in it.
@@ -83,16 +100,12 @@ pub(super) fn prepare(
     times: &StageTimes,
 ) -> Prepared {
     let t = Instant::now();
-    if !file.regular {
-        return rejected(
-            file,
-            None,
-            "not a regular file (links are not followed)".into(),
-        );
+    if let Some(reason) = file.refusal() {
+        return rejected(file, None, reason);
     }
-    let bytes = match zkmeter_protocol::fs::read_capped(&file.path, Submission::CAP, "submission") {
+    let bytes = match zkmeter_fs::read_capped(&file.path, Submission::CAP, Links::Refuse) {
         Ok(b) => b,
-        Err(e) => return rejected(file, None, decode_reason(&e)),
+        Err(e) => return rejected(file, None, read_reason(&e)),
     };
     let sha256: [u8; 32] = Sha256::digest(&bytes).into();
     let submission = match Submission::from_bytes(&bytes) {
@@ -122,4 +135,84 @@ pub(super) fn prepare(
         checked,
         proof: None,
     }))
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::path::{Path, PathBuf};
+    use std::time::Duration;
+
+    use super::*;
+    use crate::job::walk::Found;
+
+    /// The reason `prepare` gives for a file the walk found regular at `path`; fails the test
+    /// if it does not come within 10 s (a blocked open would otherwise hang the test run).
+    fn reason_for_regular(path: &Path) -> String {
+        let file = InputFile {
+            path: path.to_owned(),
+            name: "x.bin".into(),
+            found: Found::Regular,
+        };
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let prepared = prepare(
+                &file,
+                &Registry::default(),
+                &Tariffs::default(),
+                &StageTimes::default(),
+            );
+            let _ = tx.send(match prepared {
+                Prepared::Rejected(row) => row.reason,
+                Prepared::Ready(_) => "ready".into(),
+            });
+        });
+        rx.recv_timeout(Duration::from_secs(10))
+            .expect("prepare blocked for 10 s")
+    }
+
+    fn mkfifo(path: &Path) {
+        use std::os::unix::ffi::OsStrExt;
+        let c = std::ffi::CString::new(path.as_os_str().as_bytes()).unwrap();
+        // SAFETY: `c` is a valid NUL-terminated path that outlives the call.
+        let rc = unsafe { libc::mkfifo(c.as_ptr(), 0o600) };
+        assert_eq!(rc, 0, "mkfifo: {}", std::io::Error::last_os_error());
+    }
+
+    #[test]
+    fn a_file_replaced_by_a_fifo_or_a_link_after_the_walk_is_refused_at_once_with_why() {
+        let dir = tempfile::tempdir().unwrap();
+        let path: PathBuf = dir.path().join("x.bin");
+        let other = dir.path().join("other.bin");
+        std::fs::write(&other, b"not a submission").unwrap();
+        // Honest: the walk's regular file is read and decoded (and refused for its content).
+        std::fs::write(&path, b"not a submission").unwrap();
+        let reason = reason_for_regular(&path);
+        assert!(reason.contains("bad magic"), "{reason}");
+
+        // Swapped for a FIFO nobody writes to.
+        std::fs::remove_file(&path).unwrap();
+        mkfifo(&path);
+        assert_eq!(
+            reason_for_regular(&path),
+            "replaced after the walk listed it: not a regular file: a named pipe (FIFO)"
+        );
+
+        // Swapped for a link to a regular file.
+        std::fs::remove_file(&path).unwrap();
+        std::os::unix::fs::symlink(&other, &path).unwrap();
+        assert_eq!(
+            reason_for_regular(&path),
+            "replaced after the walk listed it: not a regular file: a symbolic link (links are \
+             not followed)"
+        );
+
+        // Removed.
+        std::fs::remove_file(&path).unwrap();
+        let reason = reason_for_regular(&path);
+        assert!(
+            reason.starts_with("cannot read: No such file or directory"),
+            "{reason}"
+        );
+        assert!(!reason.contains(&dir.path().display().to_string()));
+    }
 }
