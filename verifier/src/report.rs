@@ -7,6 +7,18 @@
 //! `energy_wh` whole Wh. Fields are quoted (RFC 4180) when they hold `,`, `"`, CR or LF. No row
 //! holds a time of day or anything else that differs between two runs over the same inputs
 //! and ledger, so such runs give byte-identical reports.
+//!
+//! # Formula injection (OWASP "CSV Injection")
+//!
+//! A spreadsheet evaluates a cell that starts with `=`, `+`, `-` or `@` (and some with a
+//! leading tab or CR) as a formula, and file names and reasons come from the submitters. Every
+//! text column (`file`, `meter_id`, `period_start`, `outcome`, `reason`) whose value starts
+//! with one of `=` `+` `-` `@` TAB CR, or with `'`, is written as a quoted field holding `'`
+//! and then the value (`=1+1` becomes `"'=1+1"`), which spreadsheets show as text. The value
+//! is recovered exactly by removing one leading `'` from any text field that starts with one
+//! (a value that itself starts with `'` gets a second, so this is never ambiguous). The
+//! numeric columns `bill` and `energy_wh` are integers the job formats itself and are never
+//! escaped: a negative bill `-123` stays a number.
 
 use serde::Serialize;
 
@@ -54,9 +66,19 @@ pub struct Row {
     pub reason: String,
 }
 
-fn field(out: &mut String, value: &str) {
-    if value.contains([',', '"', '\n', '\r']) {
+/// First characters that make a spreadsheet read a cell as a formula (OWASP), and `'`, the
+/// escape itself (module docs).
+const ESCAPED_FIRST: [char; 7] = ['=', '+', '-', '@', '\t', '\r', '\''];
+
+/// Writes a text field: quoted (RFC 4180) when it holds `,`, `"`, CR or LF, and prefixed with
+/// `'` inside quotes when it starts with a character of [`ESCAPED_FIRST`].
+fn text_field(out: &mut String, value: &str) {
+    let escape = value.starts_with(ESCAPED_FIRST);
+    if escape || value.contains([',', '"', '\n', '\r']) {
         out.push('"');
+        if escape {
+            out.push('\'');
+        }
         out.push_str(&value.replace('"', "\"\""));
         out.push('"');
     } else {
@@ -68,14 +90,15 @@ impl Row {
     /// The row as one CSV line, with its line end.
     pub fn to_csv(&self) -> String {
         let mut s = String::with_capacity(128);
-        field(&mut s, &self.file);
+        text_field(&mut s, &self.file);
         s.push(',');
-        field(&mut s, self.meter_id.as_deref().unwrap_or(""));
+        text_field(&mut s, self.meter_id.as_deref().unwrap_or(""));
         s.push(',');
-        field(&mut s, self.period_start.as_deref().unwrap_or(""));
+        text_field(&mut s, self.period_start.as_deref().unwrap_or(""));
         s.push(',');
-        s.push_str(self.outcome.as_str());
+        text_field(&mut s, self.outcome.as_str());
         s.push(',');
+        // Numbers: integers formatted here, never escaped (a negative bill stays a number).
         if let Some(b) = self.bill {
             s.push_str(&b.to_string());
         }
@@ -84,7 +107,7 @@ impl Row {
             s.push_str(&e.to_string());
         }
         s.push(',');
-        field(&mut s, &self.reason);
+        text_field(&mut s, &self.reason);
         s.push('\n');
         s
     }
@@ -163,5 +186,47 @@ mod tests {
             ok.to_csv(),
             "x.bin,m-1,2026-01-01T00:00:00Z,accepted,-5,7,\n"
         );
+    }
+
+    #[test]
+    fn text_that_a_spreadsheet_would_evaluate_is_written_as_text_and_numbers_stay_numbers() {
+        let honest = Row {
+            file: "a.bin".into(),
+            meter_id: Some("m-1".into()),
+            period_start: Some("2026-01-01T00:00:00Z".into()),
+            outcome: Outcome::Duplicate,
+            bill: Some(-123),
+            energy_wh: Some(0),
+            reason: "why".into(),
+        };
+        assert_eq!(
+            honest.to_csv(),
+            "a.bin,m-1,2026-01-01T00:00:00Z,duplicate,-123,0,why\n"
+        );
+        let escaped = |first: &str| {
+            let row = Row {
+                file: format!("{first}SUM(A1).bin"),
+                meter_id: Some(format!("{first}1")),
+                reason: format!("{first}x,\"y\""),
+                ..honest.clone()
+            };
+            row.to_csv()
+        };
+        for first in ["=", "+", "-", "@", "\t", "\r", "'"] {
+            assert_eq!(
+                escaped(first),
+                format!(
+                    "\"'{first}SUM(A1).bin\",\"'{first}1\",2026-01-01T00:00:00Z,duplicate,-123,0,\
+                     \"'{first}x,\"\"y\"\"\"\n"
+                ),
+                "{first:?}"
+            );
+        }
+        // Inside a value, those characters are plain text.
+        let inner = Row {
+            file: "a=b+c-d@e.bin".into(),
+            ..honest
+        };
+        assert!(inner.to_csv().starts_with("a=b+c-d@e.bin,"));
     }
 }
