@@ -203,6 +203,7 @@ fn single_verify_and_the_batch_job_reject_each_case_for_the_same_reason() {
                 meter_id: MeterId::new(id).unwrap(),
                 public_key: meter.to_pem().unwrap(),
                 revoked: false,
+                plan: None,
             }
             .to_line()
         })

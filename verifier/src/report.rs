@@ -25,12 +25,16 @@ use serde::Serialize;
 /// The CSV header line.
 pub const HEADER: &str = "file,meter_id,period_start,outcome,bill,energy_wh,reason";
 
-/// What happened to one input file.
+/// What happened to one input file (docs/batch.md, "Outcomes and the ledger").
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Outcome {
-    /// Recorded now, or earlier by this very submission (same bytes).
+    /// Recorded by this run (now, or by this same run before it was killed and resumed):
+    /// counted in the run's totals.
     Accepted,
-    /// A different submission already billed this meter and period.
+    /// These very bytes were recorded by an earlier, finished run: not counted again.
+    AlreadyRecorded,
+    /// Another submission already billed (or, in this run, claimed) an overlapping period of
+    /// the meter.
     Duplicate,
     /// Refused; the reason says why.
     Rejected,
@@ -41,6 +45,7 @@ impl Outcome {
     pub fn as_str(self) -> &'static str {
         match self {
             Outcome::Accepted => "accepted",
+            Outcome::AlreadyRecorded => "already-recorded",
             Outcome::Duplicate => "duplicate",
             Outcome::Rejected => "rejected",
         }
@@ -58,9 +63,9 @@ pub struct Row {
     pub period_start: Option<String>,
     /// The outcome.
     pub outcome: Outcome,
-    /// The claimed bill (accepted and duplicate rows).
+    /// The claimed bill (accepted, already-recorded and duplicate rows).
     pub bill: Option<i128>,
-    /// The claimed energy (accepted and duplicate rows).
+    /// The claimed energy (accepted, already-recorded and duplicate rows).
     pub energy_wh: Option<u64>,
     /// Why (empty for accepted rows).
     pub reason: String,
@@ -113,19 +118,30 @@ impl Row {
     }
 }
 
-/// The JSON summary.
+/// The JSON summary. Every field but `newly_recorded`, `proofs_verified` and `seconds` is the
+/// same for a run killed and resumed as for the run uninterrupted; `bill_total` and
+/// `energy_total_wh` count only the bills this run recorded, so the summaries of successive
+/// runs on one ledger add up to the ledger's totals.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Summary {
+    /// The run's number in the ledger (1, 2, ...; a resumed run keeps its number).
+    pub run: u64,
     /// Input files.
     pub files: u64,
-    /// Accepted rows.
+    /// Accepted rows: bills recorded by this run.
     pub accepted: u64,
+    /// Already-recorded rows: bytes recorded by an earlier run (not in the totals).
+    pub already_recorded: u64,
     /// Duplicate rows.
     pub duplicate: u64,
     /// Rejected rows.
     pub rejected: u64,
-    /// Bills recorded in the ledger by this run (0 on an idempotent re-run).
+    /// Bills inserted into the ledger by this process (after a resume, only those the
+    /// resuming process inserted).
     pub newly_recorded: u64,
+    /// Proofs this process sent to verification: at most one per (meter, period) claimed in
+    /// the run (after a resume, only those not recorded before the kill).
+    pub proofs_verified: u64,
     /// Sum of the accepted bills, nano-currency (an exact integer).
     pub bill_total: i128,
     /// Sum of the accepted energies, Wh.
@@ -144,6 +160,7 @@ impl Summary {
                 self.bill_total += row.bill.unwrap_or(0);
                 self.energy_total_wh += u128::from(row.energy_wh.unwrap_or(0));
             }
+            Outcome::AlreadyRecorded => self.already_recorded += 1,
             Outcome::Duplicate => self.duplicate += 1,
             Outcome::Rejected => self.rejected += 1,
         }
