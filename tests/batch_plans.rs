@@ -346,6 +346,42 @@ fn the_job_refuses_a_plan_with_overlapping_tariffs_or_two_kinds_of_frame_naming_
     );
 }
 
+/// `tariff demo --plan` writes the plan into the tariff; without it none is written (the
+/// default plan), and a malformed plan id is a usage error.
+#[test]
+fn tariff_files_name_their_plan_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = |out: &str, plan: Option<&str>| {
+        let mut args = vec![
+            "tariff".to_owned(),
+            "demo".into(),
+            "--start".into(),
+            "2026-01-15T00:00:00Z".into(),
+            "--slot-minutes".into(),
+            "60".into(),
+            "--size".into(),
+            "day-15min".into(),
+            "--out".into(),
+            dir.path().join(out).display().to_string(),
+        ];
+        if let Some(p) = plan {
+            args.extend(["--plan".into(), p.into()]);
+        }
+        zkmeter(args)
+    };
+    assert_ok(&demo("plain.json", None));
+    let plain = Tariff::read(&dir.path().join("plain.json")).unwrap();
+    assert_eq!(plain.plan, None);
+    assert_ok(&demo("hourly.json", Some("hourly")));
+    let hourly = Tariff::read(&dir.path().join("hourly.json")).unwrap();
+    assert_eq!(hourly.plan_id().as_str(), "hourly");
+    assert_eq!(hourly.clone().with_plan(None), plain);
+    assert_ne!(hourly.digest(), plain.digest());
+    let run = demo("bad.json", Some("hour ly"));
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("bad plan id 'hour ly'"), "{run}");
+}
+
 /// Runs `first` on a ledger with the meter under `first_plan`, then `second` under
 /// `second_plan` on the same ledger: the second is a duplicate whose reason names the period
 /// recorded first. Each run is first shown to accept its own file on a fresh ledger.
