@@ -76,7 +76,7 @@ fn check(
     if meter.revoked {
         return Err(Rejection::RevokedMeter(submission.meter_id.clone()));
     }
-    let tariff = tariffs.for_submission(submission, &submission.meter_id, &meter.plan)?;
+    let tariff = tariffs.for_submission(submission, &meter.plan)?;
     add_elapsed(&times.checks.cheap, t);
     let checked = check_submission(submission, &meter.key, tariff, Some(&times.checks))?;
     Ok((meter.plan.clone(), checked))

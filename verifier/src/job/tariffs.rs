@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use thiserror::Error;
-use zkmeter_protocol::{CircuitSize, FileError, MeterId, PlanId, Submission, Tariff};
+use zkmeter_protocol::{CircuitSize, FileError, PlanId, Submission, Tariff};
 
 use crate::interval::Interval;
 use crate::{Rejection, UtilityTariff};
@@ -188,13 +188,12 @@ impl Tariffs {
     pub(crate) fn for_submission(
         &self,
         submission: &Submission,
-        meter: &MeterId,
         plan: &PlanId,
     ) -> Result<&UtilityTariff, Rejection> {
         if let Some(theirs) = self.plan_of.get(&submission.tariff_digest) {
             if theirs != plan {
                 return Err(Rejection::PlanMismatch {
-                    meter: meter.clone(),
+                    meter: submission.meter_id.clone(),
                     meter_plan: plan.clone(),
                     tariff_id: submission.tariff_id.clone(),
                     tariff_plan: theirs.clone(),
@@ -229,7 +228,7 @@ impl Tariffs {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use zkmeter_protocol::{Frame, UtcTime};
+    use zkmeter_protocol::{Frame, MeterId, UtcTime};
 
     const DAY: i64 = 86_400;
 
@@ -274,9 +273,8 @@ mod tests {
         tariffs.insert(day.clone(), "t-1.json").unwrap();
         tariffs.insert(quarter.clone(), "q-1.json").unwrap();
         assert_eq!(tariffs.len(), 3);
-        let meter = MeterId::new("m").unwrap();
         let default = PlanId::default_plan();
-        let find = |s: &Submission, p: &PlanId| tariffs.for_submission(s, &meter, p);
+        let find = |s: &Submission, p: &PlanId| tariffs.for_submission(s, p);
 
         // Honest: each submission finds its plan's tariff.
         let s = submission(&day, day.frame);
