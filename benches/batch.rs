@@ -25,7 +25,7 @@ use zkmeter_verifier::{
     batch::verify_all,
     check_submission,
     ledger::{BillRecord, Ledger},
-    Checked, UtilityTariff, Verifier,
+    Checked, Interval, UtilityTariff, Verifier,
 };
 
 const PROOFS: usize = 4;
@@ -111,6 +111,8 @@ fn bench(c: &mut Criterion) {
     g.throughput(Throughput::Elements(ROWS as u64));
     let dir = tempfile::tempdir().unwrap();
     let mut ledger = Ledger::open(&dir.path().join("ledger.sqlite")).unwrap();
+    let run = ledger.begin_run().unwrap();
+    let period = Interval::of_frame(&frame);
     let mut next = 0i64;
     g.bench_function("ledger", |b| {
         b.iter(|| {
@@ -120,15 +122,17 @@ fn bench(c: &mut Criterion) {
                         next += 1;
                         tx.insert(&BillRecord {
                             meter_id: format!("m-{next}"),
-                            period_start: frame.start.unix(),
+                            period,
                             slot_minutes: frame.slot_minutes,
                             slots: frame.slots,
                             size: size.name().into(),
+                            plan: tariff.plan_id().to_string(),
                             tariff_id: tariff.tariff_id.clone(),
                             bill: sub.bill,
                             energy_wh: sub.energy_wh,
                             submission_sha256: [next as u8; 32],
                             file: format!("m-{next}.bin"),
+                            run,
                         })?;
                     }
                     Ok(())

@@ -5,9 +5,10 @@
 #   scripts/batch-throughput.sh [METERS] [SIZE] [THREADS...]
 #   scripts/batch-throughput.sh 256 day-15min 1 2
 #
-# REPLICATE=R also verifies R byte copies of the corpus (in subdirectories copy-1..copy-R): the
-# copies are reported `duplicate`, but every file's checks and proof are fully verified, so
-# this measures R+1 times as many verifications without proving more.
+# REPLICATE=R also puts R byte copies of the corpus in subdirectories copy-1..copy-R. Since the
+# settle pass (docs/batch.md), a copy is settled as a `duplicate` after its cheap checks and
+# before any proof check: the copies measure the cheap checks and the settle pass, not proof
+# verification. For proof-verification throughput use more meters, not copies.
 # Each thread count runs on a fresh ledger (every bill newly recorded), with the default chunk.
 # Prints one line per run: threads, files, seconds, bills/s, then the job's stage times.
 # Set ZKMETER_PARAMS_DIR to reuse cached IPA parameters. Record the machine with the numbers.

@@ -13,7 +13,7 @@ fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 "$zk" corpus --meters 2 --size day-15min --out "$work/c" >/dev/null 2>&1
-for fault in before-commit:1 mid-commit:1 after-commit:1 before-report-rename; do
+for fault in before-commit:1 mid-commit:1 after-commit:1 before-report-rename before-run-finished; do
   ZKMETER_FAULT=$fault "$zk" batch-verify --in "$work/c/submissions" --meters "$work/c/meters" \
     --tariffs "$work/c/tariffs" --ledger "$work/$fault.sqlite" --report "$work/$fault.csv" \
     --summary "$work/$fault.json" >/dev/null 2>&1 || {

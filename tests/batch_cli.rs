@@ -1,11 +1,14 @@
 //! End-to-end tests of `zkmeter corpus` and `zkmeter batch-verify`: the report and summary of a
-//! mixed corpus (honest, duplicate, tampered, revoked, hostile files), idempotent re-runs,
-//! first-by-name wins whatever the threads and chunking, duplicates across batches, the job's
-//! own failures (unreadable registry, locked ledger), and crashes: the job aborted at named
-//! points (`ZKMETER_FAULT`) and killed with SIGKILL, then run again, ends with the same ledger
-//! and a byte-identical report. No input path hangs or stops the job: a FIFO, a file swapped
-//! for a FIFO or a link mid-run (`wait-before-prepare`), a tree deeper than the cap, a directory
-//! removed or unreadable each get a rejected row; names that are not UTF-8 get distinct rows.
+//! mixed corpus (honest, duplicate, tampered, revoked, hostile files), later runs reporting
+//! recorded bills as `already-recorded` and counting only new ones, first-by-name wins
+//! whatever the threads and chunking, duplicates across batches, report cells a spreadsheet
+//! would evaluate written as text, the job's own failures (unreadable registry, locked ledger),
+//! and crashes: the job aborted at named points (`ZKMETER_FAULT`) and killed with SIGKILL, then
+//! run again, ends with the same ledger, a byte-identical report and the same summary. No input
+//! path hangs or stops the job: a FIFO, a file swapped for a FIFO or a link mid-run
+//! (`wait-before-prepare`), a tree deeper than the cap, a directory removed or unreadable each
+//! get a rejected row; names that are not UTF-8 get distinct rows. (Rate plans and overlapping
+//! periods: `tests/batch_plans.rs`.)
 //!
 //! One corpus (day-15min, 5 meters) is generated once per test run and shared read-only.
 
@@ -16,12 +19,14 @@ use std::time::{Duration, Instant};
 
 mod common;
 
+use zkmeter_protocol::{MeterId, Submission, ZkFile};
 use zkmeter_verifier::ledger::{BillRecord, Ledger};
 
 use common::BIN;
 
 /// The shared corpus: 5 meters, meter 0 resubmitted (fresh proof and byte copy), meter 1
-/// tampered, meter 4 revoked, and the hostile files.
+/// submitting a tampered bill instead of its honest one, meter 4 revoked, and the hostile
+/// files. Registry and tariff are as written before rate plans (no `plan` field).
 fn corpus() -> &'static Path {
     static CORPUS: OnceLock<PathBuf> = OnceLock::new();
     CORPUS.get_or_init(|| {
@@ -142,15 +147,39 @@ impl Job {
     }
 }
 
-/// The report and ledger of one uninterrupted run over the corpus (computed once).
-fn reference() -> &'static (String, Vec<BillRecord>) {
-    static REFERENCE: OnceLock<(String, Vec<BillRecord>)> = OnceLock::new();
+/// The report, ledger and summary of one uninterrupted run over the corpus (computed once).
+fn reference() -> &'static (String, Vec<BillRecord>, serde_json::Value) {
+    static REFERENCE: OnceLock<(String, Vec<BillRecord>, serde_json::Value)> = OnceLock::new();
     REFERENCE.get_or_init(|| {
         let job = Job::new();
         let out = job.batch(&["--chunk", "3"]);
         assert!(out.status.success(), "{}", show(&out));
-        (job.report(), job.ledger())
+        (job.report(), job.ledger(), job.summary())
     })
+}
+
+/// The summary fields that a kill and resume must not change (all but `newly_recorded`,
+/// `proofs_verified` and `seconds`, which count what one process did).
+const RUN_FIELDS: [&str; 8] = [
+    "run",
+    "files",
+    "accepted",
+    "already_recorded",
+    "duplicate",
+    "rejected",
+    "bill_total",
+    "energy_total_wh",
+];
+
+/// Asserts that two summaries agree on [`RUN_FIELDS`].
+#[track_caller]
+fn assert_same_run(found: &serde_json::Value, expected: &serde_json::Value, what: &str) {
+    for field in RUN_FIELDS {
+        assert_eq!(
+            found[field], expected[field],
+            "{what}: summary field {field}"
+        );
+    }
 }
 
 /// The report's row for `file`, split into its columns (no field of this corpus is quoted
@@ -178,10 +207,15 @@ fn a_mixed_batch_gets_one_row_per_file_with_its_outcome_and_reason() {
     let mut sorted = files.clone();
     sorted.sort();
     assert_eq!(files, sorted, "rows are sorted by file");
-    assert_eq!(files.len(), 5 + 2 + 1 + 9);
+    assert_eq!(files.len(), 4 + 2 + 1 + 9);
+    // Registry and tariff name no plan: both are of the default plan, as before plans.
+    for written in ["meters", "tariffs/demo-1-20260101.json"] {
+        let text = std::fs::read_to_string(corpus().join(written)).unwrap();
+        assert!(!text.contains("plan"), "{written} names a plan");
+    }
 
     // Honest files are accepted with their bill; the revoked meter is not.
-    for i in 0..4 {
+    for i in [0, 2, 3] {
         let r = row(&report, &format!("meter-00000{i}.bin"));
         assert_eq!(r[3], "accepted", "{r:?}");
         assert!(
@@ -199,7 +233,8 @@ fn a_mixed_batch_gets_one_row_per_file_with_its_outcome_and_reason() {
         (
             "meter-000000.copy.bin",
             "duplicate",
-            "already claimed by meter-000000.bin",
+            "meter meter-000000 period 2026-01-01T00:00:00Z/2026-01-02T00:00:00Z is already \
+             claimed by meter-000000.bin earlier in this batch",
         ),
         (
             "meter-000000.resubmitted.bin",
@@ -238,7 +273,7 @@ fn a_mixed_batch_gets_one_row_per_file_with_its_outcome_and_reason() {
         (
             "hostile/no-tariff.bin",
             "rejected",
-            "no tariff for the period starting 2026-01-02",
+            "no tariff for the period starting 2026-01-02T00:00:00Z in plan default",
         ),
     ];
     for (file, outcome, reason) in expect {
@@ -251,34 +286,76 @@ fn a_mixed_batch_gets_one_row_per_file_with_its_outcome_and_reason() {
     }
 
     let s = job.summary();
-    assert_eq!(s["files"], 17);
-    assert_eq!(s["accepted"], 4);
+    assert_eq!(s["run"], 1);
+    assert_eq!(s["files"], 16);
+    assert_eq!(s["accepted"], 3);
+    assert_eq!(s["already_recorded"], 0);
     assert_eq!(s["duplicate"], 2);
     assert_eq!(s["rejected"], 11);
-    assert_eq!(s["newly_recorded"], 4);
-    let bills: i128 = (0..4)
+    assert_eq!(s["newly_recorded"], 3);
+    // Meters 0, 1 (tampered), 2 and 3: the duplicates were settled before their proofs.
+    assert_eq!(s["proofs_verified"], 4);
+    let bills: i128 = [0, 2, 3]
         .map(|i| {
             row(&report, &format!("meter-00000{i}.bin"))[4]
                 .parse::<i128>()
                 .unwrap()
         })
+        .iter()
         .sum();
     assert_eq!(s["bill_total"].to_string(), bills.to_string());
     assert!(s["seconds"].as_f64().unwrap() > 0.0);
-    assert_eq!(job.ledger().len(), 4);
+    assert_eq!(job.ledger().len(), 3);
+    // The same as a fresh run with another chunking.
+    assert_eq!(&report, &reference().0);
+    assert_eq!(&job.ledger(), &reference().1);
 
-    // Re-running is idempotent: byte-identical report, nothing newly recorded, same ledger,
-    // whatever the chunking and threads.
+    // A second run: every recorded file is already-recorded (the byte copy too), nothing is
+    // counted, the tampered file is checked again; the ledger is unchanged.
     let ledger = job.ledger();
     let out = job.batch(&["--threads", "1", "--chunk", "1"]);
     assert!(out.status.success(), "{}", show(&out));
-    assert_eq!(job.report(), report);
-    assert_eq!(job.summary()["newly_recorded"], 0);
-    assert_eq!(job.summary()["accepted"], 4);
+    let again = job.report();
+    for file in [
+        "meter-000000.bin",
+        "meter-000000.copy.bin",
+        "meter-000002.bin",
+        "meter-000003.bin",
+    ] {
+        let r = row(&again, file);
+        let from = file.replace(".copy", "");
+        assert_eq!(r[3], "already-recorded", "{r:?}");
+        assert_eq!(r[6], format!("recorded by run 1 from {from}"));
+        assert_eq!(r[4], row(&report, &from)[4], "the claimed bill is shown");
+    }
+    let r = row(&again, "meter-000000.resubmitted.bin");
+    assert_eq!(r[3], "duplicate");
+    assert!(r[6].contains("already billed by another submission (recorded from meter-000000.bin)"));
+    assert_eq!(row(&again, "meter-000001.tampered.bin")[3], "rejected");
+    let s = job.summary();
+    assert_eq!(
+        [
+            &s["run"],
+            &s["accepted"],
+            &s["already_recorded"],
+            &s["duplicate"],
+            &s["rejected"]
+        ],
+        [2, 0, 4, 1, 11]
+    );
+    assert_eq!(
+        (&s["bill_total"], &s["energy_total_wh"]),
+        (&0.into(), &0.into())
+    );
+    assert_eq!(
+        (&s["newly_recorded"], &s["proofs_verified"]),
+        (&0.into(), &1.into())
+    );
     assert_eq!(job.ledger(), ledger);
-    // The same as a fresh run with another chunking.
-    assert_eq!(&report, &reference().0);
-    assert_eq!(&ledger, &reference().1);
+    // A third run reports the same, whatever the chunking.
+    assert!(job.batch(&["--chunk", "5"]).status.success());
+    assert_eq!(job.report(), again);
+    assert_eq!(job.summary()["run"], 3);
 }
 
 #[test]
@@ -301,7 +378,7 @@ fn a_fresh_proof_of_a_billed_statement_in_a_later_batch_is_a_duplicate() {
     assert!(job.batch_in(&first, &[]).status.success());
     assert_eq!(row(&job.report(), "a.bin")[3], "accepted");
     // Later: the fresh proof is a duplicate of what the ledger holds; the same bytes are
-    // the recorded submission itself (accepted, not recorded again).
+    // the recorded submission itself (already recorded, not counted again).
     assert!(job.batch_in(&later, &[]).status.success());
     let report = job.report();
     let b = row(&report, "b.bin");
@@ -310,8 +387,18 @@ fn a_fresh_proof_of_a_billed_statement_in_a_later_batch_is_a_duplicate() {
         b[6].contains("already billed by another submission (recorded from a.bin)"),
         "{b:?}"
     );
-    assert_eq!(row(&report, "c.bin")[3], "accepted");
-    assert_eq!(job.summary()["newly_recorded"], 0);
+    let c = row(&report, "c.bin");
+    assert_eq!(
+        (c[3], c[6]),
+        ("already-recorded", "recorded by run 1 from a.bin")
+    );
+    let s = job.summary();
+    assert_eq!(
+        (&s["accepted"], &s["already_recorded"]),
+        (&0.into(), &1.into())
+    );
+    assert_eq!(s["bill_total"], 0);
+    assert_eq!(s["newly_recorded"], 0);
     assert_eq!(job.ledger().len(), 1);
 }
 
@@ -354,7 +441,7 @@ fn the_job_refuses_to_run_on_an_unreadable_registry_or_a_locked_ledger() {
 /// Runs the job with `ZKMETER_FAULT=fault` (it must die by a signal), then again without:
 /// the final report and ledger equal the uninterrupted reference.
 fn crash_then_resume(fault: &str) {
-    let (report, ledger) = reference();
+    let (report, ledger, summary) = reference();
     let job = Job::new();
     let out = job
         .command(&corpus().join("submissions"), &["--chunk", "3"])
@@ -372,10 +459,24 @@ fn crash_then_resume(fault: &str) {
         "{}",
         show(&out)
     );
-    assert!(
-        !job.path("report.csv").exists(),
-        "{fault}: a partial report was put in place"
+    // The report is put in place whole, and only then is the run finished.
+    let finished = Ledger::open(&job.path("ledger.sqlite"))
+        .unwrap()
+        .runs()
+        .unwrap();
+    assert_eq!(
+        finished,
+        [(1, false)],
+        "{fault}: the killed run is unfinished"
     );
+    if fault == "before-run-finished" {
+        assert_eq!(&job.report(), report, "{fault}: the report in place");
+    } else {
+        assert!(
+            !job.path("report.csv").exists(),
+            "{fault}: a partial report was put in place"
+        );
+    }
     let out = job.batch(&["--chunk", "3"]);
     assert!(out.status.success(), "{fault}: {}", show(&out));
     assert_eq!(
@@ -388,6 +489,12 @@ fn crash_then_resume(fault: &str) {
         ledger,
         "{fault}: ledger differs after resuming"
     );
+    assert_same_run(&job.summary(), summary, fault);
+    let runs = Ledger::open(&job.path("ledger.sqlite"))
+        .unwrap()
+        .runs()
+        .unwrap();
+    assert_eq!(runs, [(1, true)], "{fault}: one run, finished");
 }
 
 #[test]
@@ -398,6 +505,7 @@ fn a_job_aborted_at_any_named_point_resumes_to_the_same_ledger_and_report() {
         "after-commit:1",
         "after-commit:4",
         "before-report-rename",
+        "before-run-finished",
     ] {
         crash_then_resume(fault);
     }
@@ -437,18 +545,18 @@ fn start_and_kill(job: &Job, args: &[&str], fault: Option<&str>, marker: &str) {
 
 #[test]
 fn a_job_killed_with_sigkill_resumes_to_the_same_ledger_and_report() {
-    let (report, ledger) = reference();
+    let (report, ledger, summary) = reference();
     let job = Job::new();
     let args = ["--chunk", "1", "--threads", "1"];
     // Killed while building the verifier (rejected files committed, no bill yet), then killed
-    // mid-run after the 13th chunk (two bills recorded; paused there by the hook, killed by a
+    // mid-run after the 14th chunk (two bills recorded; paused there by the hook, killed by a
     // real SIGKILL), then run to the end.
     start_and_kill(&job, &args, None, "building the verifying keys");
     start_and_kill(
         &job,
         &args,
-        Some("pause-after-commit:13"),
-        "paused after commit 13",
+        Some("pause-after-commit:14"),
+        "paused after commit 14",
     );
     assert!(!job.path("report.csv").exists());
     let recorded = job.ledger().len();
@@ -460,6 +568,144 @@ fn a_job_killed_with_sigkill_resumes_to_the_same_ledger_and_report() {
     assert!(out.status.success(), "{}", show(&out));
     assert_eq!(&job.report(), report, "report differs after SIGKILL");
     assert_eq!(&job.ledger(), ledger, "ledger differs after SIGKILL");
+    assert_same_run(&job.summary(), summary, "SIGKILL");
+}
+
+/// Copies corpus submissions into a new input directory `name` of `job`.
+fn input_of(job: &Job, name: &str, files: &[&str]) -> PathBuf {
+    let dir = job.path(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    for file in files {
+        std::fs::copy(corpus().join("submissions").join(file), dir.join(file)).unwrap();
+    }
+    dir
+}
+
+/// Run 1 records two bills; run 2, over those and a third, reports the two already-recorded and
+/// counts only the third, so the two summaries add up to the ledger. Run 2 killed after it
+/// recorded the third bill (or after its report was in place) and started again reports the
+/// same as run 2 uninterrupted: the ledger knows the bill is this run's.
+#[test]
+fn a_later_run_counts_only_its_new_bills_even_when_killed_and_resumed() {
+    let first = ["meter-000000.bin", "meter-000002.bin"];
+    let second = ["meter-000000.bin", "meter-000002.bin", "meter-000003.bin"];
+    let args = ["--chunk", "1", "--threads", "1"];
+    // Uninterrupted.
+    let job = Job::new();
+    assert!(job
+        .batch_in(&input_of(&job, "one", &first), &args)
+        .status
+        .success());
+    let s1 = job.summary();
+    assert_eq!((&s1["run"], &s1["accepted"]), (&1.into(), &2.into()));
+    let input = input_of(&job, "two", &second);
+    assert!(job.batch_in(&input, &args).status.success());
+    let (report, s2) = (job.report(), job.summary());
+    assert_eq!(row(&report, "meter-000000.bin")[3], "already-recorded");
+    assert_eq!(row(&report, "meter-000002.bin")[3], "already-recorded");
+    assert_eq!(row(&report, "meter-000003.bin")[3], "accepted");
+    assert_eq!(
+        [&s2["run"], &s2["accepted"], &s2["already_recorded"]],
+        [2, 1, 2]
+    );
+    assert_eq!(
+        s2["bill_total"].to_string(),
+        row(&report, "meter-000003.bin")[4]
+    );
+    let ledger = job.ledger();
+    let total: i128 = ledger.iter().map(|b| b.bill).sum();
+    let summed: i128 = [&s1, &s2]
+        .map(|s| s["bill_total"].to_string().parse::<i128>().unwrap())
+        .iter()
+        .sum();
+    assert_eq!(summed, total, "the runs' totals add up to the ledger's");
+
+    for fault in ["after-commit:3", "before-run-finished"] {
+        let killed = Job::new();
+        let one = input_of(&killed, "one", &first);
+        assert!(killed.batch_in(&one, &args).status.success());
+        let two = input_of(&killed, "two", &second);
+        let out = killed
+            .command(&two, &args)
+            .env("ZKMETER_FAULT", fault)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), None, "{fault}: {}", show(&out));
+        assert_eq!(
+            killed.ledger().len(),
+            3,
+            "{fault}: the third bill is recorded"
+        );
+        assert!(killed.batch_in(&two, &args).status.success());
+        assert_eq!(
+            killed.report(),
+            report,
+            "{fault}: report differs after resuming"
+        );
+        assert_eq!(killed.ledger(), ledger, "{fault}: ledger differs");
+        assert_same_run(&killed.summary(), &s2, fault);
+        // The resumed run is over: a third run reports everything as already recorded.
+        assert!(killed.batch_in(&two, &args).status.success());
+        let s3 = killed.summary();
+        assert_eq!(
+            [&s3["run"], &s3["accepted"], &s3["already_recorded"]],
+            [3, 0, 3]
+        );
+    }
+}
+
+/// File names and meter ids that a spreadsheet would evaluate are written as text (a leading
+/// `'` in a quoted field); ordinary ones and the numbers are written as they are.
+#[test]
+fn report_cells_that_look_like_formulas_are_written_as_text() {
+    let job = Job::new();
+    let input = input_of(&job, "in", &["meter-000002.bin"]);
+    let subs = corpus().join("submissions");
+    let garbage = std::fs::read(subs.join("hostile/garbage.bin")).unwrap();
+    for name in [
+        "=HYPERLINK(x).bin",
+        "+1.bin",
+        "-1.bin",
+        "@SUM(A1).bin",
+        "\tx.bin",
+        "'q.bin",
+    ] {
+        std::fs::write(input.join(name), &garbage).unwrap();
+    }
+    // A meter id that starts with '-' (valid, and unregistered).
+    let honest = std::fs::read(subs.join("meter-000002.bin")).unwrap();
+    let mut s = Submission::from_bytes(&honest).unwrap();
+    s.meter_id = MeterId::new("-5").unwrap();
+    std::fs::write(input.join("z.bin"), s.to_bytes()).unwrap();
+
+    assert!(job.batch_in(&input, &[]).status.success());
+    let report = job.report();
+    // Honest: an ordinary row is unquoted, its bill a plain number.
+    let r = row(&report, "meter-000002.bin");
+    assert_eq!((r[1], r[3], r[6]), ("meter-000002", "accepted", ""));
+    assert!(r[4].parse::<i128>().is_ok());
+    let lines: Vec<&str> = report.lines().collect();
+    for name in [
+        "=HYPERLINK(x).bin",
+        "+1.bin",
+        "-1.bin",
+        "@SUM(A1).bin",
+        "\tx.bin",
+        "'q.bin",
+    ] {
+        let cell = format!(
+            "\"'{name}\",,,rejected,,,submission file is malformed: not a zkmeter file (bad magic)"
+        );
+        assert!(
+            lines.contains(&cell.as_str()),
+            "no line {cell:?} in\n{report}"
+        );
+    }
+    let z = lines.iter().find(|l| l.starts_with("z.bin,")).unwrap();
+    assert_eq!(
+        *z,
+        "z.bin,\"'-5\",2026-01-01T00:00:00Z,rejected,,,unknown meter -5"
+    );
 }
 
 #[test]
@@ -609,7 +855,8 @@ fn a_fifo_in_the_input_directory_or_as_the_registry_is_refused_at_once() {
     mkfifo(&input.join("p.bin"));
     let out = output_within(&mut job.command(&input, &[]), JOB_SECS, "job over a FIFO");
     assert!(out.status.success(), "{}", show(&out));
-    assert_eq!(row(&job.report(), "a.bin")[3], "accepted");
+    // A second run on the job's ledger: the bill is already recorded.
+    assert_eq!(row(&job.report(), "a.bin")[3], "already-recorded");
     assert_rejected(&job, "p.bin", "not a regular file: a named pipe (FIFO)");
     assert_eq!(job.summary()["files"], 2);
 
@@ -635,7 +882,7 @@ fn files_swapped_for_a_fifo_or_a_link_and_a_directory_removed_mid_run_get_rows_a
     use std::io::{BufRead, BufReader, Read, Write};
     let files = [
         ("a.bin", "meter-000000.bin"),
-        ("b.bin", "meter-000001.bin"),
+        ("b.bin", "meter-000000.resubmitted.bin"),
         ("c.bin", "meter-000002.bin"),
         ("d/e.bin", "meter-000003.bin"),
         ("d/f.bin", "hostile/garbage.bin"),
@@ -646,9 +893,11 @@ fn files_swapped_for_a_fifo_or_a_link_and_a_directory_removed_mid_run_get_rows_a
     let input = input_dir(&honest, &files);
     let out = output_within(&mut honest.command(&input, &args), JOB_SECS, "honest job");
     assert!(out.status.success(), "{}", show(&out));
-    for f in ["a.bin", "b.bin", "c.bin", "d/e.bin"] {
+    for f in ["a.bin", "c.bin", "d/e.bin"] {
         assert_eq!(row(&honest.report(), f)[3], "accepted", "{f}");
     }
+    // b.bin is a fresh proof of a.bin's statement: read, checked and settled as a duplicate.
+    assert_eq!(row(&honest.report(), "b.bin")[3], "duplicate");
     assert_rejected(&honest, "d/f.bin", BAD_MAGIC);
 
     // The job stops after walking the first chunk (a.bin, b.bin, c.bin: regular files), before
@@ -725,7 +974,7 @@ fn a_tree_deeper_than_the_cap_is_one_rejected_row_and_the_job_goes_on() {
     let deep = format!("{at_cap}a.bin");
     let input = input_dir(
         &job,
-        &[(&deep, "meter-000000.bin"), ("z.bin", "meter-000001.bin")],
+        &[(&deep, "meter-000000.bin"), ("z.bin", "meter-000003.bin")],
     );
     // Honest: a file in a directory exactly at the cap is walked.
     let out = output_within(&mut job.command(&input, &[]), JOB_SECS, "honest job");
@@ -742,8 +991,9 @@ fn a_tree_deeper_than_the_cap_is_one_rejected_row_and_the_job_goes_on() {
         &too_deep,
         &format!("deeper than {max} levels: not walked"),
     );
-    assert_eq!(row(&job.report(), &deep)[3], "accepted");
-    assert_eq!(row(&job.report(), "z.bin")[3], "accepted");
+    // A second run on the job's ledger: the first run recorded these bills.
+    assert_eq!(row(&job.report(), &deep)[3], "already-recorded");
+    assert_eq!(row(&job.report(), "z.bin")[3], "already-recorded");
     assert_eq!(job.summary()["files"], 3);
 }
 
@@ -756,7 +1006,7 @@ fn an_unreadable_directory_is_one_rejected_row_but_an_unreadable_input_stops_the
         &job,
         &[
             ("a/x.bin", "meter-000000.bin"),
-            ("b/y.bin", "meter-000001.bin"),
+            ("b/y.bin", "meter-000003.bin"),
             ("c.bin", "meter-000002.bin"),
         ],
     );
@@ -811,7 +1061,7 @@ fn names_that_are_not_utf8_or_clash_after_lossy_conversion_get_distinct_rows() {
     for (raw, from) in [
         (&b"caf\xe9.bin"[..], "meter-000000.bin"),
         ("caf\u{fffd}.bin".as_bytes(), "hostile/garbage.bin"),
-        (b"caf\\xe9.bin", "meter-000001.bin"),
+        (b"caf\\xe9.bin", "meter-000002.bin"),
     ] {
         std::fs::copy(
             subs.join(from),

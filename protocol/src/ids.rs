@@ -43,6 +43,57 @@ impl<'de> Deserialize<'de> for MeterId {
     }
 }
 
+/// Largest rate-plan id, in bytes.
+pub const MAX_PLAN_ID_LEN: usize = 64;
+
+/// The plan of a tariff file or registry line that names none.
+pub const DEFAULT_PLAN: &str = "default";
+
+/// A rate plan of the utility (docs/batch.md, "Rate plans"): 1-64 characters of
+/// `[A-Za-z0-9._-]`. Tariffs name their plan, the registry says which plan bills each meter.
+///
+/// Validated on construction and on deserialisation, so no invalid id exists in memory.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct PlanId(String);
+
+impl PlanId {
+    /// Validates and wraps a plan id.
+    pub fn new(id: &str) -> Result<Self, ProtocolError> {
+        if valid_identifier(id, MAX_PLAN_ID_LEN) {
+            Ok(PlanId(id.to_owned()))
+        } else {
+            Err(ProtocolError::BadIdentifier {
+                what: "plan id",
+                value: truncate_for_error(id),
+            })
+        }
+    }
+
+    /// The plan of files that name none, [`DEFAULT_PLAN`].
+    pub fn default_plan() -> Self {
+        PlanId(DEFAULT_PLAN.to_owned())
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for PlanId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for PlanId {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        PlanId::new(&s).map_err(serde::de::Error::custom)
+    }
+}
+
 /// True when `s` is 1..=`max` characters of `[A-Za-z0-9._-]`.
 pub fn valid_identifier(s: &str, max: usize) -> bool {
     !s.is_empty()
@@ -87,5 +138,24 @@ mod tests {
         }
         let json = serde_json::to_string("bad id").unwrap();
         assert!(serde_json::from_str::<MeterId>(&json).is_err());
+    }
+
+    #[test]
+    fn plan_ids_are_validated() {
+        assert_eq!(PlanId::new("hourly-2026").unwrap().as_str(), "hourly-2026");
+        assert_eq!(PlanId::default_plan().as_str(), DEFAULT_PLAN);
+        for bad in ["", "a b", "x/y", "é", &"a".repeat(65)] {
+            assert!(
+                matches!(
+                    PlanId::new(bad),
+                    Err(ProtocolError::BadIdentifier {
+                        what: "plan id",
+                        ..
+                    })
+                ),
+                "{bad:?} accepted"
+            );
+        }
+        assert!(serde_json::from_str::<PlanId>("\"a b\"").is_err());
     }
 }

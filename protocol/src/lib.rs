@@ -4,7 +4,8 @@
 //! the exact bytes that are signed or hashed (`docs/protocol.md`):
 //!
 //! * [`frame`]: when a period starts, its slot length, slot count and circuit size;
-//! * [`ids`]: meter ids and signature bytes; [`encoding`]: field elements, sizes, amounts;
+//! * [`ids`]: meter ids, rate-plan ids and signature bytes; [`encoding`]: field elements,
+//!   sizes, amounts;
 //! * [`tariff`]: the utility's per-slot prices and their digest;
 //! * [`period`]: the meter's signed readings (consumer side only);
 //! * [`submission`]: the bill the plugin sends to the utility;
@@ -33,7 +34,7 @@ pub use encoding::FieldBytes;
 pub use envelope::{FileKind, ZkFile};
 pub use error::{FileError, ProtocolError};
 pub use frame::{Frame, UtcTime};
-pub use ids::{MeterId, SignatureBytes};
+pub use ids::{MeterId, PlanId, SignatureBytes};
 pub use period::Period;
 pub use signature::{verify_statement, KeyError, MeterPublicKey, SignatureError};
 pub use statement::{statement_context, BillClaim, MeterStatement, PROTOCOL_VERSION};

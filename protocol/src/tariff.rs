@@ -5,16 +5,20 @@
 //!   "currency": "GBP", "price_unit": "micro-currency/kWh",
 //!   "frame": { "start": "2026-01-01T00:00:00Z", "slot_minutes": 30, "slots": 1488,
 //!              "size": "month-30min" },
-//!   "prices": [152300, -20000, ...] }
+//!   "prices": [152300, -20000, ...], "plan": "agile-30min" }
 //! ```
 //! Unknown fields are refused. `prices[i]` is the price of slot `i` in micro-currency per kWh.
+//! `plan` (optional) names the utility's rate plan the tariff belongs to; a tariff without it
+//! is of the default plan ([`DEFAULT_PLAN`](crate::ids::DEFAULT_PLAN)). The plan is covered by
+//! the digest when present; a tariff without it has the digest it had before plans existed
+//! (docs/protocol.md, "Tariff digest").
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::error::{FileError, ProtocolError};
 use crate::frame::Frame;
-use crate::ids::valid_identifier;
+use crate::ids::{valid_identifier, PlanId};
 use zkmeter_circuit::encoding::check_price;
 use zkmeter_circuit::{BoundsError, TariffPrices};
 
@@ -47,6 +51,11 @@ pub struct Tariff {
     pub frame: Frame,
     /// One price per slot, micro-currency per kWh.
     pub prices: Vec<i64>,
+    /// The rate plan (docs/batch.md, "Rate plans"); `None`: the default plan. Last, and left
+    /// out of the encoding when `None`, so that a tariff without a plan keeps the digest of a
+    /// tariff from before plans ([`Tariff::digest`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<PlanId>,
 }
 
 impl Tariff {
@@ -65,9 +74,21 @@ impl Tariff {
             price_unit: PRICE_UNIT.into(),
             frame,
             prices,
+            plan: None,
         };
         t.validate()?;
         Ok(t)
+    }
+
+    /// The same tariff under rate plan `plan` (`None`: the default plan).
+    pub fn with_plan(mut self, plan: Option<PlanId>) -> Self {
+        self.plan = plan;
+        self
+    }
+
+    /// The rate plan the tariff belongs to: its `plan`, else the default plan.
+    pub fn plan_id(&self) -> PlanId {
+        self.plan.clone().unwrap_or_else(PlanId::default_plan)
     }
 
     /// Checks ids, frame, price count and price bounds.
@@ -148,7 +169,11 @@ impl Tariff {
     }
 
     /// The tariff digest `D`: SHA-256 over [`TARIFF_DIGEST_DOMAIN`] and the postcard encoding of
-    /// the whole tariff. Independent of JSON whitespace or key order.
+    /// the whole tariff. Independent of JSON whitespace or key order. `plan`, the last field,
+    /// is encoded only when present (as postcard's `Some`: byte 1, then the string), so a
+    /// tariff without a plan has exactly the digest of the same tariff before plans existed,
+    /// and proofs made under it stay valid. Because the encoding of the other fields is
+    /// self-delimiting, the plan's bytes cannot be confused with theirs.
     pub fn digest(&self) -> [u8; 32] {
         let mut h = Sha256::new();
         h.update(TARIFF_DIGEST_DOMAIN);
@@ -191,6 +216,48 @@ mod tests {
         let mut v = t.clone();
         v.tariff_id = "t-2".into();
         assert_ne!(t.digest(), v.digest());
+    }
+
+    #[test]
+    fn the_plan_is_covered_by_the_digest_only_when_present() {
+        let t = tariff();
+        // Without a plan: the digest of the fields before plans existed, in their order.
+        let before = postcard::to_allocvec(&(
+            &t.format,
+            t.version,
+            &t.tariff_id,
+            &t.currency,
+            &t.price_unit,
+            &t.frame,
+            &t.prices,
+        ))
+        .unwrap();
+        let mut h = Sha256::new();
+        h.update(TARIFF_DIGEST_DOMAIN);
+        h.update(&before);
+        assert_eq!(t.digest(), <[u8; 32]>::from(h.finalize()));
+        assert_eq!(t.plan_id().as_str(), crate::ids::DEFAULT_PLAN);
+        assert!(!t.to_json().contains("plan"), "no plan field is written");
+
+        // With a plan: that encoding, then `Some(plan)`; the plan moves the digest.
+        let hourly = t.clone().with_plan(Some(PlanId::new("hourly").unwrap()));
+        let mut h = Sha256::new();
+        h.update(TARIFF_DIGEST_DOMAIN);
+        h.update(&before);
+        h.update([1u8, 6]);
+        h.update(b"hourly");
+        assert_eq!(hourly.digest(), <[u8; 32]>::from(h.finalize()));
+        let back = Tariff::from_json(hourly.to_json().as_bytes()).unwrap();
+        assert_eq!(back, hourly);
+        assert_eq!(back.plan_id().as_str(), "hourly");
+        let other = t.with_plan(Some(PlanId::new("hourly2").unwrap()));
+        assert_ne!(other.digest(), hourly.digest());
+        // A malformed plan id is refused.
+        let bad = hourly.to_json().replace("\"hourly\"", "\"hour ly\"");
+        assert!(matches!(
+            Tariff::from_json(bad.as_bytes()),
+            Err(FileError::Malformed { .. })
+        ));
     }
 
     #[test]

@@ -18,10 +18,11 @@ pub struct BatchArgs {
     /// Directory of submissions (walked recursively; links are not followed).
     #[arg(long = "in", value_name = "DIR")]
     input: PathBuf,
-    /// Meter registry (zkmeter-registry JSON Lines: meter id, SPKI PEM key, revoked flag).
+    /// Meter registry (zkmeter-registry JSON Lines: meter id, SPKI PEM key, revoked flag,
+    /// optional rate plan).
     #[arg(long, value_name = "REGISTRY")]
     meters: PathBuf,
-    /// Directory of the utility's tariff files (*.json), found by frame.
+    /// Directory of the utility's tariff files (*.json), grouped by rate plan.
     #[arg(long, value_name = "DIR")]
     tariffs: PathBuf,
     /// SQLite ledger of accepted bills (created if missing; locked while the job runs).
@@ -86,8 +87,8 @@ impl Display {
             }
             Progress::Chunk { done, summary } => {
                 let counts = format!(
-                    "accepted {}, duplicate {}, rejected {}",
-                    summary.accepted, summary.duplicate, summary.rejected
+                    "accepted {}, already recorded {}, duplicate {}, rejected {}",
+                    summary.accepted, summary.already_recorded, summary.duplicate, summary.rejected
                 );
                 match &self.bar {
                     Some(bar) => {
@@ -146,13 +147,17 @@ pub fn run(args: BatchArgs, store: &zkmeter_params::ParamStore) -> Result<(), Cl
     display.finish();
     let s = &outcome.summary;
     println!(
-        "batch-verify: {} files: {} accepted ({} newly recorded), {} duplicate, {} rejected; \
-         bill total {} nano, energy {} Wh; {:.2} s ({:.1} files/s)",
+        "batch-verify: run {}, {} files: {} accepted ({} newly recorded), {} already recorded, \
+         {} duplicate, {} rejected; {} proofs verified; bill total {} nano, energy {} Wh; \
+         {:.2} s ({:.1} files/s)",
+        s.run,
         s.files,
         s.accepted,
         s.newly_recorded,
+        s.already_recorded,
         s.duplicate,
         s.rejected,
+        s.proofs_verified,
         s.bill_total,
         s.energy_total_wh,
         s.seconds,

@@ -7,8 +7,10 @@
 //! * `--duplicates K`: for the first K meters, a fresh proof of the same statement
 //!   (`meter-NNNNNN.resubmitted.bin`) and a byte copy (`meter-NNNNNN.copy.bin`): both sort after
 //!   the original, so the job reports them `duplicate`;
-//! * `--tampered K`: for K further meters, a copy with the bill raised by one nano-unit
-//!   (`meter-NNNNNN.tampered.bin`, an invalid proof: `rejected`);
+//! * `--tampered K`: for K further meters, the submission with the bill raised by one
+//!   nano-unit (`meter-NNNNNN.tampered.bin`, an invalid proof: `rejected`) in place of the
+//!   honest one, so that its proof is verified (an honest file earlier in the batch would
+//!   settle it as a `duplicate` before any proof check: docs/batch.md);
 //! * `--revoked K`: the last K meters are marked revoked in the registry (`rejected`);
 //! * `--hostile`: `submissions/hostile/` with an empty file, random bytes, a truncated, an
 //!   oversized and a wrong-version file, a period file, a bad signature, an unregistered meter
@@ -57,7 +59,7 @@ pub struct CorpusArgs {
     /// Resubmissions: a fresh proof of the same statement and a byte copy, for the first K meters.
     #[arg(long, value_name = "K", default_value_t = 0)]
     duplicates: usize,
-    /// Tampered copies (bill + 1) of K further meters.
+    /// K further meters submit a tampered bill (bill + 1) instead of their honest one.
     #[arg(long, value_name = "K", default_value_t = 0)]
     tampered: usize,
     /// Mark the last K meters revoked in the registry.
@@ -224,6 +226,7 @@ pub fn run(args: CorpusArgs, store: &zkmeter_params::ParamStore) -> Result<(), C
     });
     let mut registry = vec![String::new(); meters];
     let mut honest: Vec<Vec<u8>> = vec![vec![]; meters];
+    let tampered = args.duplicates..args.duplicates + args.tampered;
     for r in results {
         let (i, variant, pem, bytes) = r?;
         let id = meter_id(i);
@@ -231,12 +234,16 @@ pub fn run(args: CorpusArgs, store: &zkmeter_params::ParamStore) -> Result<(), C
             0 => format!("{id}.bin"),
             _ => format!("{id}.resubmitted.bin"),
         };
-        write(&subs.join(name), &bytes)?;
+        // A tampered meter's honest submission is kept (for the tampered copy) but not written.
+        if variant != 0 || !tampered.contains(&i) {
+            write(&subs.join(name), &bytes)?;
+        }
         if variant == 0 {
             registry[i] = RegistryLine {
                 meter_id: id,
                 public_key: pem,
                 revoked: i >= meters - args.revoked,
+                plan: None,
             }
             .to_line();
             honest[i] = bytes;

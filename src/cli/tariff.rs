@@ -13,7 +13,7 @@ use zkmeter_import::tariffs::{
 use zkmeter_meter::demo_tariff;
 use zkmeter_protocol::encoding::format_micro;
 use zkmeter_protocol::fs::write_atomic;
-use zkmeter_protocol::{Frame, Tariff};
+use zkmeter_protocol::{Frame, PlanId, Tariff};
 
 use super::{meter::FrameArgs, usage, CliError};
 
@@ -43,6 +43,10 @@ pub enum TariffCommand {
         /// Seed of the price series.
         #[arg(long, value_name = "N", default_value_t = 1)]
         seed: u64,
+        /// The utility's rate plan the tariff belongs to (docs/batch.md "Rate plans"; default:
+        /// none written, the default plan).
+        #[arg(long, value_name = "PLAN", value_parser = parse_plan)]
+        plan: Option<PlanId>,
         /// Where to write the tariff file.
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
@@ -67,6 +71,10 @@ pub struct ImportCommon {
     /// source and the frame's start.
     #[arg(long, value_name = "ID")]
     tariff_id: Option<String>,
+    /// The utility's rate plan the tariff belongs to (docs/batch.md "Rate plans"; default:
+    /// none written, the default plan).
+    #[arg(long, value_name = "PLAN", value_parser = parse_plan)]
+    plan: Option<PlanId>,
     /// Where to write the tariff file.
     #[arg(long, value_name = "FILE")]
     out: PathBuf,
@@ -109,6 +117,10 @@ pub enum ImportCommand {
     },
 }
 
+fn parse_plan(text: &str) -> Result<PlanId, String> {
+    PlanId::new(text).map_err(|e| e.to_string())
+}
+
 fn rejected(common: &ImportCommon, e: impl std::fmt::Display) -> CliError {
     CliError::Rejected(format!("{}: {e}", common.file.display()))
 }
@@ -132,8 +144,9 @@ fn write_tariff(
         .tariff_id
         .clone()
         .unwrap_or_else(|| default_id(source, &frame));
-    let tariff =
-        Tariff::new(&id, currency, frame, prices).map_err(|e| CliError::Rejected(e.to_string()))?;
+    let tariff = Tariff::new(&id, currency, frame, prices)
+        .map_err(|e| CliError::Rejected(e.to_string()))?
+        .with_plan(common.plan.clone());
     write_atomic(&common.out, tariff.to_json().as_bytes(), false).map_err(|e| usage("--out", e))?;
     summary(&tariff, &common.out);
     if !note.is_empty() {
@@ -147,8 +160,9 @@ fn summary(tariff: &Tariff, out: &std::path::Path) {
     let max = tariff.prices.iter().max().copied().unwrap_or(0);
     let negative = tariff.prices.iter().filter(|&&p| p < 0).count();
     println!(
-        "tariff {} ({}): {} prices from {} to {} {}/kWh, {} negative; written to {}",
+        "tariff {} (plan {}, {}): {} prices from {} to {} {}/kWh, {} negative; written to {}",
         tariff.tariff_id,
+        tariff.plan_id(),
         tariff.frame,
         tariff.prices.len(),
         format_micro(min),
@@ -171,9 +185,16 @@ fn rounded_note(rounded: usize) -> String {
 
 pub fn run(command: TariffCommand) -> Result<(), CliError> {
     match command {
-        TariffCommand::Demo { frame, seed, out } => {
+        TariffCommand::Demo {
+            frame,
+            seed,
+            plan,
+            out,
+        } => {
             let frame = frame.frame()?;
-            let tariff = demo_tariff(&frame, seed).map_err(|e| usage("tariff demo", e))?;
+            let tariff = demo_tariff(&frame, seed)
+                .map_err(|e| usage("tariff demo", e))?
+                .with_plan(plan);
             write_atomic(&out, tariff.to_json().as_bytes(), false)
                 .map_err(|e| usage("--out", e))?;
             summary(&tariff, &out);

@@ -22,8 +22,8 @@ use std::time::Instant;
 use thiserror::Error;
 use zkmeter_circuit::{proof_len, BoundsError, Instance, Proof};
 use zkmeter_protocol::{
-    verify_statement, CircuitSize, Frame, MeterId, MeterPublicKey, ProtocolError, SignatureError,
-    Submission, Tariff, UtcTime,
+    verify_statement, CircuitSize, Frame, MeterId, MeterPublicKey, PlanId, ProtocolError,
+    SignatureError, Submission, Tariff, UtcTime,
 };
 
 /// Why a submission was rejected. Each variant is one reason, stated in one line.
@@ -36,9 +36,30 @@ pub enum Rejection {
     /// The submission's meter is withdrawn.
     #[error("meter {0} is revoked")]
     RevokedMeter(MeterId),
-    /// The utility has no tariff for a period starting then.
-    #[error("no tariff for the period starting {0}")]
-    NoTariff(UtcTime),
+    /// The meter's rate plan has no tariff for the submission's period.
+    #[error("no tariff for the period starting {start} in plan {plan}")]
+    NoTariff {
+        /// The period's start.
+        start: UtcTime,
+        /// The meter's plan.
+        plan: PlanId,
+    },
+    /// The submission was computed under a tariff of another rate plan than its meter's (a
+    /// consumer does not choose the plan, and so the frame, a bill is priced under).
+    #[error(
+        "plan mismatch: meter {meter} is billed under plan {meter_plan}, the submission's \
+         tariff '{tariff_id}' is of plan {tariff_plan}"
+    )]
+    PlanMismatch {
+        /// The meter.
+        meter: MeterId,
+        /// The plan the registry gives the meter.
+        meter_plan: PlanId,
+        /// The tariff the submission was computed under.
+        tariff_id: String,
+        /// That tariff's plan.
+        tariff_plan: PlanId,
+    },
     /// The meter's signature does not verify (wrong meter, altered id, frame or commitment).
     #[error("meter signature rejected: {0}")]
     Signature(#[source] SignatureError),

@@ -15,15 +15,16 @@
 //! Single verification ([`Verifier::verify`], the CLI) and the batch job ([`job`]) make the
 //! same [`check_submission`] call, so they reject the same submission for the same reason.
 //!
-//! The utility's batch job lives beside it: [`registry`] (meter id -> key, revoked flag),
-//! [`ledger`] (SQLite, one bill per meter and period), [`batch`] (halo2 batch verification
-//! with bisection), [`report`] (CSV report, JSON summary, atomic writes) and [`job`] (the
-//! whole run, crash-safe and idempotent). See `docs/batch.md`.
+//! The utility's batch job lives beside it: [`registry`] (meter id -> key, revoked flag, rate
+//! plan), [`ledger`] (SQLite, one bill per meter and period, periods never overlapping, runs),
+//! [`batch`] (halo2 batch verification with bisection), [`report`] (CSV report, JSON summary,
+//! atomic writes) and [`job`] (the whole run, crash-safe and idempotent). See `docs/batch.md`.
 
 #![deny(missing_docs)]
 
 pub mod batch;
 mod check;
+mod interval;
 pub mod job;
 pub mod ledger;
 pub mod registry;
@@ -35,6 +36,7 @@ use zkmeter_circuit::{IpaParams, ProofError, VerifyingKey};
 use zkmeter_protocol::{CircuitSize, MeterPublicKey, Submission};
 
 pub use check::{check_submission, CheckTimes, Checked, Rejection, UtilityTariff};
+pub use interval::Interval;
 
 /// An accepted bill.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -12,7 +12,11 @@
 //! * `meter_id`: 1-64 characters of `[A-Za-z0-9._-]` (as in submissions), unique in the file;
 //! * `public_key`: the meter's SPKI PEM P-256 public key (as `zkmeter meter keygen` writes
 //!   `meter.pub`), at most [`MAX_LINE_BYTES`] with the rest of the line;
-//! * `revoked`: `true` once the meter is withdrawn; its submissions are then rejected.
+//! * `revoked`: `true` once the meter is withdrawn; its submissions are then rejected;
+//! * `plan` (optional, after `revoked`): the rate plan the meter is billed under (1-64
+//!   characters of `[A-Za-z0-9._-]`); a line without it is billed under the default plan
+//!   (`"default"`), so registries written before plans existed keep working. A submission is
+//!   checked against its meter's plan's tariff for the period (docs/batch.md, "Rate plans").
 //!
 //! Unknown fields are refused. One line per meter keeps the file streamable and diffable,
 //! and a line number in every error. The whole registry is checked when it is loaded: a file
@@ -24,8 +28,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
-use zkmeter_protocol::MeterId;
-use zkmeter_protocol::MeterPublicKey;
+use zkmeter_protocol::{MeterId, MeterPublicKey, PlanId};
 
 /// Cap on one registry line (an SPKI PEM P-256 key is under 200 bytes).
 pub const MAX_LINE_BYTES: usize = 4096;
@@ -40,6 +43,9 @@ pub struct RegistryLine {
     pub public_key: String,
     /// Whether the meter is withdrawn.
     pub revoked: bool,
+    /// The rate plan the meter is billed under (`None`: the default plan; not written).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<PlanId>,
 }
 
 impl RegistryLine {
@@ -50,12 +56,14 @@ impl RegistryLine {
 }
 
 /// A registered meter.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RegisteredMeter {
     /// Its public key.
     pub key: MeterPublicKey,
     /// Whether it is withdrawn.
     pub revoked: bool,
+    /// The rate plan it is billed under (the default plan when its line names none).
+    pub plan: PlanId,
 }
 
 /// Why a registry could not be loaded.
@@ -139,6 +147,7 @@ impl Registry {
             let meter = RegisteredMeter {
                 key,
                 revoked: entry.revoked,
+                plan: entry.plan.unwrap_or_else(PlanId::default_plan),
             };
             if meters.insert(entry.meter_id.clone(), meter).is_some() {
                 return Err(bad(format!("meter {} is listed twice", entry.meter_id)));
@@ -189,6 +198,7 @@ mod tests {
             meter_id: MeterId::new(id).unwrap(),
             public_key: pem(seed),
             revoked,
+            plan: None,
         }
         .to_line()
     }
@@ -222,5 +232,33 @@ mod tests {
         assert!(err("\u{0}\u{ff}".into()).contains("line 1"));
         let not_utf8 = Registry::from_reader(&b"\xff\xfe\n"[..]).unwrap_err();
         assert!(not_utf8.to_string().contains("not UTF-8"));
+    }
+
+    #[test]
+    fn a_line_names_its_plan_and_a_line_without_one_is_of_the_default_plan() {
+        // A line as written before plans existed: no plan field, the default plan.
+        let old = line("m-1", 1, false);
+        assert!(!old.contains("plan"));
+        let hourly = RegistryLine {
+            meter_id: MeterId::new("m-2").unwrap(),
+            public_key: pem(2),
+            revoked: false,
+            plan: Some(PlanId::new("hourly").unwrap()),
+        }
+        .to_line();
+        assert!(hourly.ends_with(",\"plan\":\"hourly\"}"), "{hourly}");
+        let r = Registry::from_reader(format!("{old}\n{hourly}\n").as_bytes()).unwrap();
+        let plan = |id: &str| r.get(&MeterId::new(id).unwrap()).unwrap().plan.clone();
+        assert_eq!(plan("m-1"), PlanId::default_plan());
+        assert_eq!(plan("m-2").as_str(), "hourly");
+
+        // A malformed plan id is refused with its line.
+        let bad = hourly.replace("\"hourly\"", "\"hour ly\"");
+        let err = Registry::from_reader(format!("{old}\n{bad}\n").as_bytes()).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("meter registry line 2: bad plan id 'hour ly'"),
+            "{err}"
+        );
     }
 }

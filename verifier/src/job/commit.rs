@@ -1,26 +1,46 @@
-//! Deciding one checked file inside its chunk's ledger transaction: accepted (recorded now,
-//! or earlier from the same bytes), duplicate, or rejected for its proof.
+//! The chunk's ledger transaction: every claimant whose proof verified is recorded (`accepted`),
+//! every other is `rejected` for its proof; the rows of files settled earlier
+//! ([`super::settle`]) pass through. One transaction per chunk, rows in file order.
 
 use super::fault::{Faults, Point};
 use super::prepare::{Prepared, Ready};
-use crate::ledger::{BillRecord, Ledger, LedgerError, LedgerTx};
+use super::settle::Settled;
+use crate::ledger::{BillRecord, Ledger, LedgerError, LedgerTx, RunNumber};
 use crate::report::{Outcome, Row, Summary};
 
-/// Decides every file of chunk number `chunk` in one ledger transaction, in file order, and
-/// returns their report rows in that order.
+/// Decides every claimant of chunk number `chunk` of run `run` in one ledger transaction and
+/// returns the chunk's report rows in file order. `claimants` are the chunk's claimants in file
+/// order, one per [`Settled::Claimant`].
 pub(super) fn commit_chunk(
     ledger: &mut Ledger,
-    prepared: Vec<Prepared>,
+    run: RunNumber,
+    settled: Vec<Settled>,
+    claimants: Vec<Prepared>,
     summary: &mut Summary,
     faults: Faults,
     chunk: u64,
 ) -> Result<Vec<Row>, LedgerError> {
     ledger.transaction(|tx| {
-        let mut rows = Vec::with_capacity(prepared.len());
-        for p in prepared {
-            rows.push(match p {
-                Prepared::Rejected(row) => row,
-                Prepared::Ready(ready) => commit_one(tx, *ready, summary)?,
+        let mut claimants = claimants.into_iter();
+        let mut rows = Vec::with_capacity(settled.len());
+        for s in settled {
+            rows.push(match s {
+                Settled::Done(row) => row,
+                Settled::Claimant(file) => match claimants.next() {
+                    Some(Prepared::Ready(ready)) => commit_one(tx, run, *ready, summary)?,
+                    // The settle pass puts exactly one ready file per claimant, and the proof
+                    // stage keeps them; anything else is never accepted.
+                    Some(Prepared::Rejected(row)) => row,
+                    None => Row {
+                        file,
+                        meter_id: None,
+                        period_start: None,
+                        outcome: Outcome::Rejected,
+                        bill: None,
+                        energy_wh: None,
+                        reason: "proof was not verified".to_owned(),
+                    },
+                },
             });
         }
         faults.at(Point::MidCommit, chunk);
@@ -28,12 +48,20 @@ pub(super) fn commit_chunk(
     })
 }
 
-/// Decides one file whose cheap checks passed, inside the chunk's transaction.
-fn commit_one(tx: &LedgerTx<'_>, ready: Ready, summary: &mut Summary) -> Result<Row, LedgerError> {
+/// Decides one claimant inside the chunk's transaction: recorded when its proof verified,
+/// else rejected (its claim stays for the run; the ledger is untouched).
+fn commit_one(
+    tx: &LedgerTx<'_>,
+    run: RunNumber,
+    ready: Ready,
+    summary: &mut Summary,
+) -> Result<Row, LedgerError> {
     let Ready {
         mut row,
         sha256,
         submission: sub,
+        period,
+        plan,
         proof,
         ..
     } = ready;
@@ -51,43 +79,22 @@ fn commit_one(tx: &LedgerTx<'_>, ready: Ready, summary: &mut Summary) -> Result<
         row.reason = reason;
         return Ok(row);
     }
-    let meter = sub.meter_id.as_str();
-    let start = sub.frame.start.unix();
-    if let Some(first) = tx.claimed_by(meter, start)? {
-        row.outcome = Outcome::Duplicate;
-        row.reason = format!(
-            "meter {meter} period {} is already claimed by {first} earlier in this batch",
-            sub.frame.start
-        );
-        return Ok(row);
-    }
-    match tx.get(meter, start)? {
-        None => {
-            tx.insert(&BillRecord {
-                meter_id: meter.to_owned(),
-                period_start: start,
-                slot_minutes: sub.frame.slot_minutes,
-                slots: sub.frame.slots,
-                size: sub.frame.size.name().to_owned(),
-                tariff_id: sub.tariff_id.clone(),
-                bill: sub.bill,
-                energy_wh: sub.energy_wh,
-                submission_sha256: sha256,
-                file: row.file.clone(),
-            })?;
-            summary.newly_recorded += 1;
-        }
-        Some(existing) if existing.submission_sha256 == sha256 => {}
-        Some(existing) => {
-            row.outcome = Outcome::Duplicate;
-            row.reason = format!(
-                "meter {meter} period {} is already billed by another submission (recorded from {})",
-                sub.frame.start, existing.file
-            );
-            return Ok(row);
-        }
-    }
-    // Accepted: later files of this run for the same key are duplicates.
-    tx.claim(meter, start, &row.file)?;
+    // The settle pass found no recorded bill overlapping the period, and nothing but this
+    // job writes the locked ledger.
+    tx.insert(&BillRecord {
+        meter_id: sub.meter_id.to_string(),
+        period,
+        slot_minutes: sub.frame.slot_minutes,
+        slots: sub.frame.slots,
+        size: sub.frame.size.name().to_owned(),
+        plan: plan.to_string(),
+        tariff_id: sub.tariff_id.clone(),
+        bill: sub.bill,
+        energy_wh: sub.energy_wh,
+        submission_sha256: sha256,
+        file: row.file.clone(),
+        run,
+    })?;
+    summary.newly_recorded += 1;
     Ok(row)
 }

@@ -19,6 +19,8 @@ pub(super) enum Point {
     AfterCommit,
     /// After the report's temporary file is complete, before it is renamed into place.
     BeforeReportRename,
+    /// After the report and the summary are in place, before the run is marked finished.
+    BeforeRunFinished,
 }
 
 /// The faults one run injects (none unless built with `fault-injection` and asked for).
@@ -76,6 +78,8 @@ pub enum Fault {
     AfterCommit(u64),
     /// Abort after the report's temporary file is complete, before it is renamed into place.
     BeforeReportRename,
+    /// Abort after the report and summary are in place, before the run is marked finished.
+    BeforeRunFinished,
     /// Right after the N-th chunk's transaction committed, say so on stderr and sleep for a
     /// minute: a test then kills the process with a real SIGKILL at a known point.
     PauseAfterCommit(u64),
@@ -92,7 +96,7 @@ impl Fault {
     pub const ENV: &'static str = "ZKMETER_FAULT";
 
     /// Parses `before-commit:N`, `mid-commit:N`, `after-commit:N`, `pause-after-commit:N`,
-    /// `wait-before-prepare:N` or `before-report-rename`.
+    /// `wait-before-prepare:N`, `before-report-rename` or `before-run-finished`.
     pub fn parse(text: &str) -> Option<Fault> {
         let (point, n) = text.split_once(':').unwrap_or((text, "1"));
         let n: u64 = n.parse().ok().filter(|&n| n >= 1)?;
@@ -103,6 +107,7 @@ impl Fault {
             "pause-after-commit" => Some(Fault::PauseAfterCommit(n)),
             "wait-before-prepare" => Some(Fault::WaitBeforePrepare(n)),
             "before-report-rename" => Some(Fault::BeforeReportRename),
+            "before-run-finished" => Some(Fault::BeforeRunFinished),
             _ => None,
         }
     }
@@ -117,6 +122,7 @@ impl Fault {
             (Fault::MidCommit(n), Point::MidCommit) if n == chunk => die("mid-commit"),
             (Fault::AfterCommit(n), Point::AfterCommit) if n == chunk => die("after-commit"),
             (Fault::BeforeReportRename, Point::BeforeReportRename) => die("before-report-rename"),
+            (Fault::BeforeRunFinished, Point::BeforeRunFinished) => die("before-run-finished"),
             (Fault::PauseAfterCommit(n), Point::AfterCommit) if n == chunk => {
                 eprintln!("fault injection: paused after commit {chunk}");
                 std::thread::sleep(std::time::Duration::from_secs(60));
@@ -145,6 +151,10 @@ mod tests {
         assert_eq!(
             Fault::parse("before-report-rename"),
             Some(Fault::BeforeReportRename)
+        );
+        assert_eq!(
+            Fault::parse("before-run-finished"),
+            Some(Fault::BeforeRunFinished)
         );
         assert_eq!(Fault::parse("after-commit:0"), None);
         assert_eq!(Fault::parse("somewhere:1"), None);

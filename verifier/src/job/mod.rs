@@ -8,39 +8,43 @@
 //!    item of its own, rejected without being opened. Nothing under the input directory ends
 //!    the job.
 //! 1. **Cheap checks, in parallel** (rayon, `prepare`): the file opened only if it is still a
-//!    regular file, never waiting on a FIFO; size cap before reading (64 KiB),
-//!    SHA-256 of the bytes, envelope decoding, the registry (unknown or revoked meter), the
-//!    utility's tariff for the frame, then [`check_submission`](crate::check_submission), the
-//!    same checks single verification makes (exact proof length, frame, tariff id and digest,
-//!    the meter's signature, the instance columns). A file that fails any of them never
-//!    reaches the proof verifier, so a hostile file costs no more than an honest one of its
-//!    size.
-//! 2. **Resume shortcut**: bytes whose SHA-256 the ledger already recorded were verified when
-//!    they were recorded; their proof is not verified again.
-//! 3. **Proofs**: per verifying key (one per size and tariff: the tariff's prices are fixed
-//!    columns of the circuit) one combined check
-//!    ([`BatchValidator`](zkmeter_circuit::BatchValidator)) over the chunk; bad proofs found by
-//!    bisection ([`crate::batch`]). A tariff's key is built from the utility's own tariff the
-//!    first time a chunk needs it (a chunk's new keys in parallel) and kept for the run.
-//! 4. **Commit** (`commit`), **sequentially in file order, in one transaction per chunk**.
-//!    For a file whose checks passed, with key (meter id, period start):
-//!    - an earlier file of this run was accepted for the key: `duplicate`;
-//!    - the ledger has no bill for the key: recorded, `accepted`;
-//!    - the ledger's bill for the key came from the same bytes: `accepted` (idempotent re-run);
-//!    - otherwise: `duplicate` (a different submission, e.g. a fresh proof of the same
-//!      statement, was billed first).
+//!    regular file, never waiting on a FIFO; size cap before reading (64 KiB), SHA-256 of the
+//!    bytes, envelope decoding, the registry (unknown or revoked meter, its rate plan), the
+//!    tariff of the meter's plan for the submission's period ([`Tariffs`]; a tariff of another
+//!    plan is a plan mismatch), then [`check_submission`](crate::check_submission), the same
+//!    checks single verification makes (exact proof length, frame, tariff id and digest, the
+//!    meter's signature, the instance column). A file that fails any of them never reaches the
+//!    proof verifier, so a hostile file costs no more than an honest one of its size.
+//! 2. **Settle, sequentially in file order** (`settle`): each file that passed is decided
+//!    against the run's claims and the ledger by its meter and period (the interval
+//!    `[start, end)` its frame covers), before any proof is verified: an overlap with a period
+//!    claimed earlier in the run is a `duplicate`; an overlap with a recorded bill is
+//!    `already-recorded` (these very bytes, recorded by an earlier run), `accepted` (these
+//!    bytes, recorded by this run before it was killed) or a `duplicate` (other bytes);
+//!    otherwise the file claims its period for the rest of the run, now. Only these claimants
+//!    go on, so a run verifies at most one proof per (meter, period), whatever the copies.
+//! 3. **Proofs** (`verify`): per verifying key (one per size and tariff: the tariff's prices
+//!    are fixed columns of the circuit) one combined check
+//!    ([`BatchValidator`](zkmeter_circuit::BatchValidator)) over the chunk's claimants; bad
+//!    proofs found by bisection ([`crate::batch`]). A tariff's key is built from the utility's
+//!    own tariff the first time a chunk needs it (a chunk's new keys in parallel) and kept for
+//!    the run.
+//! 4. **Commit** (`commit`), **in file order, in one transaction per chunk**: a claimant whose
+//!    proof verified is recorded (`accepted`, with this run's number), one whose proof failed
+//!    is `rejected` and keeps its claim for the run (the ledger stays free for a later run).
 //!
-//!    An accepted file claims its key for the rest of the run (a SQLite temporary table), so a
-//!    byte copy later in the same batch is a `duplicate`, not a second accepted bill.
-//!
-//! Because each run processes every file in the same order and commits in that order, the first
-//! valid file by name wins, whatever the parallelism, and a run killed at any point and started
-//! again ends with the same ledger and the same report as an uninterrupted run: committed
-//! chunks are found in the ledger (and reported `accepted` again), uncommitted ones are redone.
-//! The report is streamed to a temporary file and renamed into place at the very end.
+//! The run: [`Ledger::begin_run`] continues the ledger's unfinished run or starts the next; the
+//! run is marked finished only after the report and summary are in place. Because each run
+//! processes every file in the same order and settles in that order, the first file by name
+//! wins, whatever the parallelism, and a run killed at any point and started again ends with
+//! the same ledger and the same report as an uninterrupted run: committed chunks are found in
+//! the ledger as this run's (and reported `accepted` again), uncommitted ones are redone, and
+//! the claims are rebuilt in the same order. Bills of earlier, finished runs are
+//! `already-recorded` and not counted, so the summaries of successive runs add up. The report
+//! is streamed to a temporary file and renamed into place at the very end.
 //!
 //! Crash tests inject faults at named points of this order ([`Faults`]; only in a build with
-//! the `fault-injection` feature). Per-stage times: [`StageTimes`].
+//! the `fault-injection` feature). Per-stage times and the proofs verified: [`StageTimes`].
 //!
 //! Memory: one chunk of submissions, the registry, the tariffs, the directory stack of the walk
 //! (the entries of the directories on the current path, [`MAX_DEPTH`] + 1 at most) and the run's claims (a SQLite
@@ -49,12 +53,14 @@
 mod commit;
 mod fault;
 mod prepare;
+mod settle;
 mod stages;
 mod tariffs;
 mod verify;
 mod walk;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -66,7 +72,7 @@ use zkmeter_protocol::CircuitSize;
 pub use fault::Fault;
 pub use fault::Faults;
 pub use stages::StageTimes;
-pub use tariffs::Tariffs;
+pub use tariffs::{Tariffs, TariffsError};
 pub use verify::LoadParams;
 pub use walk::{Found, InputFile, Walk, MAX_DEPTH};
 
@@ -77,6 +83,7 @@ use crate::report::Summary;
 use commit::commit_chunk;
 use fault::Point;
 use prepare::{prepare, Prepared};
+use settle::settle_chunk;
 use verify::Verifiers;
 
 /// Default number of files per chunk (one combined check and one transaction each).
@@ -92,9 +99,10 @@ pub enum JobError {
     /// The ledger is locked, corrupt or cannot be written.
     #[error(transparent)]
     Ledger(#[from] LedgerError),
-    /// A tariff file of the utility is invalid, or two are for the same frame.
+    /// A tariff file of the utility is invalid, a plan mixes kinds of frames, or two tariffs
+    /// of one plan overlap.
     #[error("tariffs: {0}")]
-    Tariffs(String),
+    Tariffs(#[from] TariffsError),
     /// The input directory cannot be read.
     #[error("cannot read input directory {path}: {source}")]
     Input {
@@ -124,6 +132,20 @@ pub enum JobError {
     /// The thread pool cannot be built.
     #[error("thread pool: {0}")]
     Threads(String),
+    /// The (resumed) run recorded bills that this report does not accept: it was resumed with
+    /// other inputs than it started with. The run stays unfinished.
+    #[error(
+        "run {run} recorded {recorded} bills in the ledger but this report accepts {accepted}: \
+         resume it with the inputs it started with (docs/batch.md, \"Runs\")"
+    )]
+    RunMismatch {
+        /// The run.
+        run: u64,
+        /// Bills of the run in the ledger.
+        recorded: u64,
+        /// Accepted rows of the report.
+        accepted: u64,
+    },
 }
 
 /// What the job reads and writes.
@@ -204,10 +226,9 @@ pub fn run<'a>(
 
     // The job's own inputs first: any problem here means the job cannot run.
     let mut ledger = Ledger::open(&config.ledger)?;
-    ledger.ensure_indexes()?;
-    ledger.begin_run()?;
     let registry = Registry::read(&config.registry)?;
     let tariffs = Tariffs::read_dir(&config.tariffs)?;
+    let run = ledger.begin_run()?;
     let input_err = |source| JobError::Input {
         path: config.input.display().to_string(),
         source,
@@ -228,7 +249,10 @@ pub fn run<'a>(
 
     let times = StageTimes::default();
     let mut verifiers = Verifiers::new(load_params);
-    let mut summary = Summary::default();
+    let mut summary = Summary {
+        run,
+        ..Summary::default()
+    };
     let mut commits = 0u64;
     let mut done = 0u64;
     let mut walk = Walk::new(&config.input).map_err(input_err)?;
@@ -239,20 +263,36 @@ pub fn run<'a>(
             break;
         }
         config.faults.at(Point::BeforePrepare, commits + 1);
-        let mut prepared: Vec<Prepared> = pool.install(|| {
+        let prepared: Vec<Prepared> = pool.install(|| {
             files
                 .par_iter()
                 .map(|f| prepare(f, &registry, &tariffs, &times))
                 .collect()
         });
 
-        verifiers.verify_chunk(&mut prepared, &ledger, &pool, &times, progress)?;
+        // Settle in file order; only the claimants' proofs are verified.
+        let settle::SettledChunk {
+            settled,
+            mut claimants,
+        } = settle_chunk(&mut ledger, run, prepared, &times)?;
+        times
+            .proofs
+            .fetch_add(claimants.len() as u64, Ordering::Relaxed);
+        verifiers.verify_chunk(&mut claimants, &pool, &times, progress)?;
 
         // Commit in file order.
         commits += 1;
         config.faults.at(Point::BeforeCommit, commits);
         let t = Instant::now();
-        let rows = commit_chunk(&mut ledger, prepared, &mut summary, config.faults, commits)?;
+        let rows = commit_chunk(
+            &mut ledger,
+            run,
+            settled,
+            claimants,
+            &mut summary,
+            config.faults,
+            commits,
+        )?;
         add_elapsed(&times.ledger_wall, t);
         config.faults.at(Point::AfterCommit, commits);
         for row in &rows {
@@ -268,12 +308,26 @@ pub fn run<'a>(
         });
     }
 
+    // Every bill of the run must be an accepted row of this report, or the run's totals would
+    // miss it (a run resumed with other inputs); the run then stays unfinished.
+    let recorded = ledger.bills_of_run(run)?;
+    if recorded != summary.accepted {
+        return Err(JobError::RunMismatch {
+            run,
+            recorded,
+            accepted: summary.accepted,
+        });
+    }
     report.sync().map_err(out_err("report", &config.report))?;
     config.faults.at(Point::BeforeReportRename, 0);
     report.commit().map_err(out_err("report", &config.report))?;
+    summary.proofs_verified = times.proofs_verified();
     summary.seconds = (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
     zkmeter_fs::write_atomic(&config.summary, summary.to_json().as_bytes(), false)
         .map_err(out_err("summary", &config.summary))?;
+    // Only now is the run over: a job killed before this line continues it.
+    config.faults.at(Point::BeforeRunFinished, 0);
+    ledger.finish_run(run)?;
     Ok(JobOutcome {
         summary,
         stages: times,

@@ -1,5 +1,6 @@
 //! Per-file preparation, run in parallel: read under the cap, hash, decode, look up the
-//! meter and the tariff, then [`check_submission`], the same checks single verification makes.
+//! meter and its plan's tariff, then [`check_submission`], the same checks single verification
+//! makes.
 //!
 //! A file is read only if the walk found a regular file, and it is opened by
 //! [`zkmeter_fs::read_capped`] with links refused: a FIFO, link or device swapped in after the
@@ -9,12 +10,13 @@ use std::time::Instant;
 
 use sha2::{Digest, Sha256};
 use zkmeter_fs::{Links, ReadError};
-use zkmeter_protocol::{FileError, Submission, ZkFile};
+use zkmeter_protocol::{FileError, PlanId, Submission, ZkFile};
 
 use super::stages::StageTimes;
 use super::tariffs::Tariffs;
 use super::walk::InputFile;
 use crate::check::add_elapsed;
+use crate::interval::Interval;
 use crate::registry::Registry;
 use crate::report::{Outcome, Row};
 use crate::{check_submission, Checked, Rejection};
@@ -32,6 +34,10 @@ pub(super) struct Ready {
     pub row: Row,
     pub sha256: [u8; 32],
     pub submission: Submission,
+    /// The period the bill covers.
+    pub period: Interval,
+    /// The rate plan it is billed under (its meter's, which its tariff's is).
+    pub plan: PlanId,
     pub checked: Checked,
     /// The proof's verdict, once known.
     pub proof: Option<Result<(), Rejection>>,
@@ -72,14 +78,14 @@ fn decode_reason(e: &FileError) -> String {
     }
 }
 
-/// The registry's key for the submission's meter and the utility's tariff for its frame,
-/// then [`check_submission`].
+/// The registry's key and plan for the submission's meter and the tariff of that plan for its
+/// period, then [`check_submission`]. Returns the plan with what the proof must verify.
 fn check(
     submission: &Submission,
     registry: &Registry,
     tariffs: &Tariffs,
     times: &StageTimes,
-) -> Result<Checked, Rejection> {
+) -> Result<(PlanId, Checked), Rejection> {
     let t = Instant::now();
     let meter = registry
         .get(&submission.meter_id)
@@ -87,9 +93,10 @@ fn check(
     if meter.revoked {
         return Err(Rejection::RevokedMeter(submission.meter_id.clone()));
     }
-    let tariff = tariffs.for_frame(&submission.frame)?;
+    let tariff = tariffs.for_submission(submission, &meter.plan)?;
     add_elapsed(&times.checks.cheap, t);
-    check_submission(submission, &meter.key, tariff, Some(&times.checks))
+    let checked = check_submission(submission, &meter.key, tariff, Some(&times.checks))?;
+    Ok((meter.plan.clone(), checked))
 }
 
 /// Reads, decodes and checks one file (everything but its proof and the ledger).
@@ -115,7 +122,7 @@ pub(super) fn prepare(
     drop(bytes);
     add_elapsed(&times.read_decode, t);
 
-    let checked = match check(&submission, registry, tariffs, times) {
+    let (plan, checked) = match check(&submission, registry, tariffs, times) {
         Ok(c) => c,
         Err(reason) => return rejected(file, Some(&submission), reason.to_string()),
     };
@@ -131,6 +138,8 @@ pub(super) fn prepare(
     Prepared::Ready(Box::new(Ready {
         row,
         sha256,
+        period: Interval::of_frame(&submission.frame),
+        plan,
         submission,
         checked,
         proof: None,

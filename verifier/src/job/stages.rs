@@ -1,4 +1,5 @@
-//! CPU and wall time per stage of the job, for the cost breakdown `batch-verify` prints.
+//! CPU and wall time per stage of the job, and the number of proofs verified, for the cost
+//! breakdown `batch-verify` prints.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -15,8 +16,10 @@ pub struct StageTimes {
     /// Wall time of the proof checks (combined checks and bisection; halo2 commits the
     /// instance columns inside them).
     pub proofs_wall: AtomicU64,
-    /// Wall time of ledger transactions.
+    /// Wall time of ledger transactions (the settle pass and the commits).
     pub ledger_wall: AtomicU64,
+    /// Proofs sent to verification: the claimants of the settle pass (a count, not a time).
+    pub proofs: AtomicU64,
     /// Wall time of loading parameters (once per size).
     pub setup_wall: AtomicU64,
     /// Wall time of building verifying keys (once per tariff met; a chunk's new ones in
@@ -27,6 +30,11 @@ pub struct StageTimes {
 }
 
 impl StageTimes {
+    /// Proofs sent to verification so far.
+    pub fn proofs_verified(&self) -> u64 {
+        self.proofs.load(Ordering::Relaxed)
+    }
+
     /// `(name, seconds)` per stage.
     pub fn seconds(&self) -> Vec<(&'static str, f64)> {
         let s = |a: &AtomicU64| a.load(Ordering::Relaxed) as f64 / 1e9;

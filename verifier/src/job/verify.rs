@@ -1,5 +1,5 @@
-//! The proof stage of a chunk: the resume shortcut, then one combined check per verifying key
-//! (one per size and tariff) with bisection ([`crate::batch`]). Each tariff's verifier is built
+//! The proof stage of a chunk: for the settle pass's claimants, one combined check per verifying
+//! key (one per size and tariff) with bisection ([`crate::batch`]). Each tariff's verifier is built
 //! the first time a chunk needs it (from the utility's own tariff, never from a submission),
 //! the chunk's new ones in parallel, and kept for the rest of the run.
 
@@ -17,7 +17,6 @@ use super::stages::StageTimes;
 use super::{JobError, Progress};
 use crate::batch::verify_all;
 use crate::check::add_elapsed;
-use crate::ledger::Ledger;
 use crate::{Checked, UtilityTariff, Verifier};
 
 /// How the job obtains the IPA parameters of a size (loaded once per size).
@@ -39,29 +38,23 @@ impl<'a> Verifiers<'a> {
         }
     }
 
-    /// Gives every ready file of the chunk its proof's verdict: known good when the ledger
-    /// already recorded these very bytes (verified when they were recorded), else the result
-    /// of the batch check under its tariff's key.
+    /// Gives every claimant of the chunk (a file settled to have its proof checked) its proof's
+    /// verdict: the result of the batch check under its tariff's key.
     pub(super) fn verify_chunk(
         &mut self,
         prepared: &mut [Prepared],
-        ledger: &Ledger,
         pool: &rayon::ThreadPool,
         times: &StageTimes,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<(), JobError> {
         // Pending files by tariff digest; ordered, so work and progress are deterministic.
         let mut by_key: BTreeMap<[u8; 32], Vec<usize>> = BTreeMap::new();
-        for (i, p) in prepared.iter_mut().enumerate() {
+        for (i, p) in prepared.iter().enumerate() {
             if let Prepared::Ready(r) = p {
-                if ledger.has_submission(&r.sha256)? {
-                    r.proof = Some(Ok(()));
-                } else {
-                    by_key
-                        .entry(*r.checked.tariff().digest())
-                        .or_default()
-                        .push(i);
-                }
+                by_key
+                    .entry(*r.checked.tariff().digest())
+                    .or_default()
+                    .push(i);
             }
         }
         let needed: Vec<UtilityTariff> = by_key
