@@ -1,13 +1,16 @@
 //! Per-bill costs of the utility's batch job, stage by stage, and batch verification vs threads.
 //!
 //! `cargo bench --bench batch` (size `day-15min`; `ZKMETER_BENCH_SIZE=month-15min` for another,
-//! which proves its fixtures first: minutes). Groups, each with `Throughput::Elements` = bills:
+//! which proves its fixtures first: minutes). `ZKMETER_BENCH_PROOFS` distinct proofs (default 4)
+//! are repeated to a batch of `ZKMETER_BENCH_BATCH` bills (default 32): the batch verifier does
+//! the same work for a repeated proof as for a distinct one (it reads, checks and folds each
+//! item on its own). Groups, each with `Throughput::Elements` = bills:
 //!
 //! * `batch/decode`: envelope decoding and validation of one submission;
 //! * `batch/signature`: one ECDSA P-256 verification of the meter statement;
 //! * `batch/instance`: building the instance column (the statement);
 //! * `batch/verifying-key`: building the verifying key of one tariff (once per tariff per job);
-//! * `batch/verify/threads=T`: one halo2 `BatchVerifier` check of 32 bills on T threads
+//! * `batch/verify/threads=T`: one halo2 `BatchVerifier` check of the batch on T threads
 //!   (includes the statement's instance commitment, which halo2 computes inside);
 //! * `batch/ledger`: recording 256 bills in one SQLite transaction (`synchronous=FULL`).
 //!
@@ -28,8 +31,13 @@ use zkmeter_verifier::{
     Checked, Interval, UtilityTariff, Verifier,
 };
 
-const PROOFS: usize = 4;
-const BATCH: usize = 32;
+/// `name` from the environment, else `default`.
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
+}
 
 fn bench(c: &mut Criterion) {
     let size: CircuitSize = std::env::var("ZKMETER_BENCH_SIZE")
@@ -47,8 +55,10 @@ fn bench(c: &mut Criterion) {
     let plugin = Plugin::new(&tariff, params.clone()).unwrap();
     let utility = UtilityTariff::new(tariff.clone());
     let verifier = Verifier::new(&utility, params.clone()).unwrap();
+    let proofs = env_usize("ZKMETER_BENCH_PROOFS", 4);
+    let batch_len = env_usize("ZKMETER_BENCH_BATCH", 32);
     let mut rng = ChaCha20Rng::seed_from_u64(7);
-    let fixtures: Vec<_> = (0..PROOFS)
+    let fixtures: Vec<_> = (0..proofs)
         .map(|i| {
             let key = MeterSigningKey::generate(&mut rng).unwrap();
             let readings = synthetic_readings(&frame, i as u64).unwrap();
@@ -89,8 +99,8 @@ fn bench(c: &mut Criterion) {
         b.iter(|| Verifier::new(&utility, params.clone()).unwrap())
     });
 
-    g.throughput(Throughput::Elements(BATCH as u64));
-    let batch: Vec<&Checked> = (0..BATCH).map(|i| &items[i % PROOFS]).collect();
+    g.throughput(Throughput::Elements(batch_len as u64));
+    let batch: Vec<&Checked> = (0..batch_len).map(|i| &items[i % proofs]).collect();
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut threads = vec![1, 2, 4, 8, 16];
     threads.retain(|&t| t <= cores);
