@@ -10,8 +10,11 @@
 //! * `batch/signature`: one ECDSA P-256 verification of the meter statement;
 //! * `batch/instance`: building the instance column (the statement);
 //! * `batch/verifying-key`: building the verifying key of one tariff (once per tariff per job);
-//! * `batch/verify/threads=T`: one halo2 `BatchVerifier` check of the batch on T threads
-//!   (includes the statement's instance commitment, which halo2 computes inside);
+//! * `batch/verify/threads=T`: the batch checked as the job checks it
+//!   (`batch::verify_all_on`: one group per thread, each one halo2 `BatchVerifier` check on a
+//!   single-thread pool; includes the statement's instance commitment, which halo2 computes
+//!   inside); `batch/verify-one-pool/threads=T`: the batch as one check on one pool of T threads
+//!   (halo2's own parallelism, slower than one thread at month-15min on 2 cores);
 //! * `batch/ledger`: recording 256 bills in one SQLite transaction (`synchronous=FULL`).
 //!
 //! The end-to-end job (walk, files, everything) is measured by `scripts/batch-throughput.sh`.
@@ -25,7 +28,7 @@ use zkmeter_protocol::{
 };
 use zkmeter_prover::Plugin;
 use zkmeter_verifier::{
-    batch::verify_all,
+    batch::{verify_all, verify_all_on},
     check_submission,
     ledger::{BillRecord, Ledger},
     Checked, Interval, UtilityTariff, Verifier,
@@ -109,9 +112,23 @@ fn bench(c: &mut Criterion) {
             .num_threads(t)
             .build()
             .unwrap();
-        g.bench_function(format!("verify/threads={t}"), |b| {
+        g.bench_function(format!("verify-one-pool/threads={t}"), |b| {
             b.iter(|| {
                 let r = pool.install(|| verify_all(&verifier, &batch));
+                assert!(r.iter().all(Result::is_ok));
+            })
+        });
+        let pools: Vec<rayon::ThreadPool> = (0..t)
+            .map(|_| {
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(1)
+                    .build()
+                    .unwrap()
+            })
+            .collect();
+        g.bench_function(format!("verify/threads={t}"), |b| {
+            b.iter(|| {
+                let r = verify_all_on(&verifier, &batch, &pools);
                 assert!(r.iter().all(Result::is_ok));
             })
         });

@@ -8,7 +8,7 @@ use zkmeter_circuit::Fp;
 use zkmeter_meter::{demo_tariff, record_with_blinding, synthetic_readings, MeterSigningKey};
 use zkmeter_protocol::{CircuitSize, Frame, MeterId, MeterPublicKey, Submission, Tariff, UtcTime};
 use zkmeter_prover::Plugin;
-use zkmeter_verifier::batch::verify_all;
+use zkmeter_verifier::batch::{verify_all, verify_all_on};
 use zkmeter_verifier::{check_submission, Checked, Rejection, UtilityTariff, Verifier};
 
 /// An honest submission with the key and tariff it is checked against.
@@ -83,6 +83,32 @@ fn bad_proofs_in_a_batch_are_found_and_the_honest_ones_pass() {
         } else {
             assert!(r.is_ok(), "honest item {i} rejected: {r:?}");
         }
+    }
+
+    // Spread over 1, 2, 3 and 4 single-thread pools (groups of 9, 5, 3 and 3 items), the job's
+    // way: every verdict lands on its own item, whatever the grouping.
+    for threads in 1..=4 {
+        let pools: Vec<rayon::ThreadPool> = (0..threads)
+            .map(|_| {
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(1)
+                    .build()
+                    .unwrap()
+            })
+            .collect();
+        let spread = verify_all_on(&verifier, &refs, &pools);
+        assert_eq!(spread.len(), refs.len());
+        for (i, r) in spread.iter().enumerate() {
+            assert_eq!(
+                r.is_ok(),
+                i != 2 && i != 7,
+                "{threads} pools, item {i}: {r:?}"
+            );
+        }
+        let honest_refs: Vec<&Checked> = batch.iter().collect();
+        assert!(verify_all_on(&verifier, &honest_refs, &pools)
+            .iter()
+            .all(Result::is_ok));
     }
 
     // Items of another size or tariff than the verifier's are rejected for that, not

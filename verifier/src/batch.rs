@@ -9,6 +9,14 @@
 //!
 //! [`verify_all`] never asks about an empty set (and the validator answers `false` for one),
 //! so "true" is only ever evidence about at least one proof.
+//!
+//! [`verify_all_on`] spreads the items over several threads: one contiguous group per
+//! single-thread pool. halo2 parallelises a combined check by itself, but inside each proof's
+//! verification it also splits tiny pieces of work across threads, whose cross-thread overhead
+//! outweighs the work: measured at month-15min, 1,024 bills took 1.25 s on 1 thread and 1.88 s
+//! on 2 (`cargo bench --bench batch`, BENCHMARKS.md). One group per single-thread pool keeps
+//! each thread on whole proofs (0.73 s on 2 threads); each group pays its own final
+//! multi-scalar multiplication (one `2^k`-point MSM, tens of milliseconds).
 
 use zkmeter_circuit::BatchValidator;
 
@@ -56,6 +64,44 @@ pub fn verify_all(verifier: &Verifier, items: &[&Checked]) -> Vec<Result<(), Rej
     out.into_iter()
         .map(|r| r.unwrap_or(Err(Rejection::ProofInvalid)))
         .collect()
+}
+
+/// [`verify_all`] on `pools` (each with one thread): the items split into one contiguous group
+/// per pool, each group verified (and bisected) on its pool, the groups at the same time.
+/// Results come back in the items' order. With one pool, or one item per pool at most, it is
+/// [`verify_all`] on the first pool.
+pub fn verify_all_on(
+    verifier: &Verifier,
+    items: &[&Checked],
+    pools: &[rayon::ThreadPool],
+) -> Vec<Result<(), Rejection>> {
+    let Some(first) = pools.first() else {
+        return verify_all(verifier, items);
+    };
+    if pools.len() == 1 || items.len() <= 1 {
+        return first.install(|| verify_all(verifier, items));
+    }
+    let per = items.len().div_ceil(pools.len());
+    std::thread::scope(|scope| {
+        let groups: Vec<_> = items
+            .chunks(per)
+            .zip(pools)
+            .map(|(group, pool)| {
+                let handle = scope.spawn(move || pool.install(|| verify_all(verifier, group)));
+                (group.len(), handle)
+            })
+            .collect();
+        groups
+            .into_iter()
+            .flat_map(|(len, handle)| {
+                // Verification returns results, it does not panic; should a group's thread
+                // panic all the same, its proofs count as not verified, never as valid.
+                handle
+                    .join()
+                    .unwrap_or_else(|_| (0..len).map(|_| Err(Rejection::ProofInvalid)).collect())
+            })
+            .collect()
+    })
 }
 
 fn bisect(verifier: &Verifier, items: &[&Checked]) -> Vec<Result<(), Rejection>> {

@@ -248,7 +248,7 @@ pub fn run<'a>(
         .map_err(out_err("report", &config.report))?;
 
     let times = StageTimes::default();
-    let mut verifiers = Verifiers::new(load_params);
+    let mut verifiers = Verifiers::new(load_params, pool.current_num_threads())?;
     let mut summary = Summary {
         run,
         ..Summary::default()

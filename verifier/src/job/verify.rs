@@ -15,27 +15,40 @@ use zkmeter_protocol::CircuitSize;
 use super::prepare::Prepared;
 use super::stages::StageTimes;
 use super::{JobError, Progress};
-use crate::batch::verify_all;
+use crate::batch::verify_all_on;
 use crate::check::add_elapsed;
 use crate::{Checked, UtilityTariff, Verifier};
 
 /// How the job obtains the IPA parameters of a size (loaded once per size).
 pub type LoadParams<'a> = dyn FnMut(CircuitSize) -> Result<IpaParams, String> + 'a;
 
-/// The verifiers of the tariffs met so far, and the parameters of the sizes met so far.
+/// The verifiers of the tariffs met so far, the parameters of the sizes met so far, and one
+/// single-thread pool per worker thread for the proof checks ([`verify_all_on`]).
 pub(super) struct Verifiers<'a> {
     load: &'a mut LoadParams<'a>,
     params: HashMap<CircuitSize, Arc<IpaParams>>,
     built: HashMap<[u8; 32], Verifier>,
+    proof_pools: Vec<rayon::ThreadPool>,
 }
 
 impl<'a> Verifiers<'a> {
-    pub(super) fn new(load: &'a mut LoadParams<'a>) -> Self {
-        Verifiers {
+    /// Verifiers that check proofs on `threads` threads.
+    pub(super) fn new(load: &'a mut LoadParams<'a>, threads: usize) -> Result<Self, JobError> {
+        let proof_pools = (0..threads.max(1))
+            .map(|i| {
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(1)
+                    .thread_name(move |_| format!("zkmeter-proofs-{i}"))
+                    .build()
+                    .map_err(|e| JobError::Threads(e.to_string()))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Verifiers {
             load,
             params: HashMap::new(),
             built: HashMap::new(),
-        }
+            proof_pools,
+        })
     }
 
     /// Gives every claimant of the chunk (a file settled to have its proof checked) its proof's
@@ -76,7 +89,7 @@ impl<'a> Verifiers<'a> {
                 .into_iter()
                 .filter_map(|i| ready_checked(prepared, i).map(|c| (i, c)))
                 .unzip();
-            let results = pool.install(|| verify_all(verifier, &items));
+            let results = verify_all_on(verifier, &items, &self.proof_pools);
             for (i, r) in indices.into_iter().zip(results) {
                 if let Prepared::Ready(ready) = &mut prepared[i] {
                     ready.proof = Some(r);
