@@ -41,8 +41,10 @@ for t in "${threads[@]}"; do
     --summary "$run/summary.json" --threads "$t" >"$run/stdout" 2>"$run/stderr"
   secs=$(grep -o '"seconds": [0-9.]*' "$run/summary.json" | cut -d' ' -f2)
   files=$(grep -o '"files": [0-9]*' "$run/summary.json" | cut -d' ' -f2)
-  setup=$(grep -o 'verifier setup (wall) *[0-9.]*' "$run/stderr" | awk '{print $NF}')
+  params=$(grep -o 'parameters (wall) *[0-9.]*' "$run/stderr" | awk '{print $NF}')
+  keys=$(grep -o 'verifying keys (wall) *[0-9.]*' "$run/stderr" | awk '{print $NF}')
+  setup=$(echo "$params + $keys" | bc -l)
   echo "threads $t: $files bills in $secs s = $(echo "$files / $secs" | bc -l | xargs printf '%.1f') bills/s;" \
-    "without the one-off verifier setup ($setup s): $(echo "$files / ($secs - $setup)" | bc -l | xargs printf '%.1f') bills/s"
+    "without the one-off setup (parameters $params s, verifying keys $keys s): $(echo "$files / ($secs - $setup)" | bc -l | xargs printf '%.1f') bills/s"
   sed -n '/stage times/,$p' "$run/stderr"
 done

@@ -232,3 +232,39 @@ fn stored_proofs_still_verify() {
         );
     }
 }
+
+/// The batch check: honest proofs pass together; one proof checked against another bill, or
+/// under another tariff's key, makes the whole batch fail; an empty batch is never "valid".
+#[test]
+fn a_batch_passes_only_when_every_proof_verifies() {
+    use zkmeter_circuit::BatchValidator;
+    let params = std::sync::Arc::new(params());
+    let (readings, blinding, tariff, public) = &statement();
+    let pk = ProvingKey::build(tariff, params.clone()).unwrap();
+    let vk = VerifyingKey::build(tariff, params.clone()).unwrap();
+    let proofs: Vec<Proof> = (0..3)
+        .map(|seed| {
+            let rng = ChaCha20Rng::seed_from_u64(seed);
+            Proof::create(&pk, readings, *blinding, &public.to_instance(), rng).unwrap()
+        })
+        .collect();
+    let batch_of = |publics: &[&PublicInputs]| {
+        let mut batch = BatchValidator::new(SIZE);
+        for (proof, public) in proofs.iter().zip(publics) {
+            proof.add_to_batch(&mut batch, &public.to_instance()).unwrap();
+        }
+        batch
+    };
+    // Honest first.
+    assert!(batch_of(&[public, public, public]).validate(&vk));
+    // One proof against another bill.
+    let mut other = public.clone();
+    other.bill += 1;
+    assert!(!batch_of(&[public, &other, public]).validate(&vk));
+    // Under the key of another tariff (a 90-slot frame).
+    let (_, _, other_tariff, _) = statement_of(SIZE, 90);
+    let other_vk = VerifyingKey::build(&other_tariff, params).unwrap();
+    assert!(!batch_of(&[public, public, public]).validate(&other_vk));
+    // Nothing is never evidence.
+    assert!(!BatchValidator::new(SIZE).validate(&vk));
+}

@@ -87,7 +87,7 @@ use settle::settle_chunk;
 use verify::Verifiers;
 
 /// Default number of files per chunk (one combined check and one transaction each).
-pub const DEFAULT_CHUNK: usize = 512;
+pub const DEFAULT_CHUNK: usize = 2048;
 
 /// Why the job could not run (as opposed to a file being rejected, which is a result).
 #[derive(Debug, Error)]
