@@ -251,7 +251,9 @@ fn a_batch_passes_only_when_every_proof_verifies() {
     let batch_of = |publics: &[&PublicInputs]| {
         let mut batch = BatchValidator::new(SIZE);
         for (proof, public) in proofs.iter().zip(publics) {
-            proof.add_to_batch(&mut batch, &public.to_instance()).unwrap();
+            proof
+                .add_to_batch(&mut batch, &public.to_instance())
+                .unwrap();
         }
         batch
     };
