@@ -654,6 +654,16 @@ fn a_later_run_counts_only_its_new_bills_even_when_killed_and_resumed() {
     }
 }
 
+/// File names a spreadsheet would evaluate as formulas (and `'`, the escape itself).
+const FORMULA_NAMES: [&str; 6] = [
+    "=HYPERLINK(x).bin",
+    "+1.bin",
+    "-1.bin",
+    "@SUM(A1).bin",
+    "\tx.bin",
+    "'q.bin",
+];
+
 /// File names and meter ids that a spreadsheet would evaluate are written as text (a leading
 /// `'` in a quoted field); ordinary ones and the numbers are written as they are.
 #[test]
@@ -662,14 +672,7 @@ fn report_cells_that_look_like_formulas_are_written_as_text() {
     let input = input_of(&job, "in", &["meter-000002.bin"]);
     let subs = corpus().join("submissions");
     let garbage = std::fs::read(subs.join("hostile/garbage.bin")).unwrap();
-    for name in [
-        "=HYPERLINK(x).bin",
-        "+1.bin",
-        "-1.bin",
-        "@SUM(A1).bin",
-        "\tx.bin",
-        "'q.bin",
-    ] {
+    for name in FORMULA_NAMES {
         std::fs::write(input.join(name), &garbage).unwrap();
     }
     // A meter id that starts with '-' (valid, and unregistered).
@@ -685,14 +688,7 @@ fn report_cells_that_look_like_formulas_are_written_as_text() {
     assert_eq!((r[1], r[3], r[6]), ("meter-000002", "accepted", ""));
     assert!(r[4].parse::<i128>().is_ok());
     let lines: Vec<&str> = report.lines().collect();
-    for name in [
-        "=HYPERLINK(x).bin",
-        "+1.bin",
-        "-1.bin",
-        "@SUM(A1).bin",
-        "\tx.bin",
-        "'q.bin",
-    ] {
+    for name in FORMULA_NAMES {
         let cell = format!(
             "\"'{name}\",,,rejected,,,submission file is malformed: not a zkmeter file (bad magic)"
         );

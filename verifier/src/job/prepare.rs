@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use sha2::{Digest, Sha256};
 use zkmeter_fs::{Links, ReadError};
-use zkmeter_protocol::{FileError, PlanId, Submission, ZkFile};
+use zkmeter_protocol::{PlanId, Submission, ZkFile};
 
 use super::stages::StageTimes;
 use super::tariffs::Tariffs;
@@ -67,17 +67,6 @@ fn read_reason(e: &ReadError) -> String {
     }
 }
 
-/// The reason for a file that does not decode, without the job's own paths in it.
-fn decode_reason(e: &FileError) -> String {
-    match e {
-        FileError::TooLarge { cap, .. } => {
-            format!("larger than the {cap}-byte cap for a submission file")
-        }
-        FileError::Io { source, .. } => format!("cannot read: {source}"),
-        other => other.to_string(),
-    }
-}
-
 /// The registry's key and plan for the submission's meter and the tariff of that plan for its
 /// period, then [`check_submission`]. Returns the plan with what the proof must verify.
 fn check(
@@ -117,7 +106,8 @@ pub(super) fn prepare(
     let sha256: [u8; 32] = Sha256::digest(&bytes).into();
     let submission = match Submission::from_bytes(&bytes) {
         Ok(s) => s,
-        Err(e) => return rejected(file, None, decode_reason(&e)),
+        // Decoding reads no file, so its errors name no path.
+        Err(e) => return rejected(file, None, e.to_string()),
     };
     drop(bytes);
     add_elapsed(&times.read_decode, t);
