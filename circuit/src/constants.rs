@@ -12,6 +12,10 @@ pub const READINGS_PER_WORD: usize = 12;
 /// Largest reading in one slot, in Wh: 2^20 - 1 (1.05 MWh: 4 MW for a quarter-hour, far above
 /// any household or small business).
 pub const MAX_READING_WH: u32 = (1 << READING_BITS) - 1;
+/// Largest reading of one register in one slot of the circuit v3 (issue 12), in the meter's
+/// unit `10^e` Wh: `2^27 - 1` (three 9-bit limbs). At `10^-3` Wh that is 134 kWh per slot,
+/// above the 48 kWh a 200 A / 240 V service can draw in an hour.
+pub const MAX_READING: u32 = (1 << 27) - 1;
 /// Largest price magnitude, in micro-currency per kWh: 2^31 - 1 (2147 currency units per kWh).
 pub const MAX_ABS_PRICE: i64 = (1 << 31) - 1;
 

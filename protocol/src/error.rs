@@ -43,6 +43,9 @@ pub enum ProtocolError {
     /// A reading, price or count outside the circuit's bounds, or an unknown size name.
     #[error(transparent)]
     Bounds(#[from] BoundsError),
+    /// An energy unit exponent outside `-3..=0` (`10^e` Wh).
+    #[error("energy unit 10^{0} Wh is not supported (10^-3 to 10^0 Wh: mWh to Wh)")]
+    BadUnit(i32),
     /// A bill or energy figure exceeds what any valid period can produce.
     #[error("{0} is outside the bound any valid period can reach")]
     FigureOutOfRange(&'static str),

@@ -12,6 +12,7 @@
 //! * [`envelope`]: the versioned binary envelope of period and submission files;
 //! * [`statement`]: the signed meter statement, the context hash, and the one builder of a
 //!   bill's public inputs ([`BillClaim::public_inputs`]);
+//! * [`unit`]: the energy unit `10^e` Wh a meter counts in;
 //! * [`signature`]: the meter's public key and the verification of its signature;
 //! * [`fs`]: capped reads and atomic writes of these files;
 //! * [`error`]: [`ProtocolError`] and [`FileError`].
@@ -29,6 +30,7 @@ pub mod signature;
 pub mod statement;
 pub mod submission;
 pub mod tariff;
+pub mod unit;
 
 pub use encoding::FieldBytes;
 pub use envelope::{FileKind, ZkFile};
@@ -40,4 +42,5 @@ pub use signature::{verify_statement, KeyError, MeterPublicKey, SignatureError};
 pub use statement::{statement_context, BillClaim, MeterStatement, PROTOCOL_VERSION};
 pub use submission::Submission;
 pub use tariff::Tariff;
+pub use unit::EnergyUnit;
 pub use zkmeter_circuit::CircuitSize;
