@@ -8,7 +8,8 @@ fn main() {
     let store = zkmeter_params::ParamStore::default_store();
     for size in CircuitSize::ALL {
         let params = store.load(size.k(), |_| {}).expect("IPA parameters");
-        let tariff = TariffPrices::new(size, &[0]).expect("a one-slot tariff");
+        let export = size.has_export().then_some(&[0i64][..]);
+        let tariff = TariffPrices::new(size, &[0], export).expect("a one-slot tariff");
         let vk = VerifyingKey::build_unpinned(&tariff, params).expect("key generation");
         let found = vk.shape_fingerprint();
         let verdict = if found == pinned_shape_fingerprint(size) {

@@ -1,16 +1,17 @@
-//! The bill circuit: one proof that `(C, B, E)` come from readings that open `C`, under the
-//! tariff the keys were built for. See `docs/protocol.md` section "Circuit".
+//! The bill circuit: one proof that `(C, B, E_in, E_out)` come from readings that open `C`,
+//! under the tariff the keys were built for. See `docs/protocol.md` section "Circuit".
 //!
 //! Public inputs (one instance column, the statement):
 //!
 //! ```text
-//! row 0  COMMITMENT  C
-//! row 1  BILL        B
-//! row 2  ENERGY      E
-//! row 3  CONTEXT     hash of meter id, frame, tariff id and digest (binds the transcript)
+//! row 0  COMMITMENT     C
+//! row 1  BILL           B
+//! row 2  IMPORT_ENERGY  E_in
+//! row 3  EXPORT_ENERGY  E_out (0 for a one-register size)
+//! row 4  CONTEXT        hash of the signed statement and the tariff (binds the transcript)
 //! ```
 //!
-//! The tariff (a price per slot and the padding slots) is in fixed columns
+//! The tariff (a signed price per reading and the slot kinds) is in fixed columns
 //! ([`crate::tariff`]): the circuit value carries it even without a witness, so key
 //! generation commits it in the verifying key.
 
@@ -26,8 +27,9 @@ use halo2_proofs::{
 
 use crate::chip::{BillCells, BillChip, BillConfig, BillInstructions};
 use crate::constants::{
-    BILL, COMMITMENT, COMMITMENT_DOMAIN_TAG, CONTEXT, ENERGY, READINGS_PER_WORD,
+    BILL, COMMITMENT, COMMITMENT_DOMAIN_TAG, CONTEXT, EXPORT_ENERGY, IMPORT_ENERGY,
 };
+use crate::primitives::layout_tag;
 use crate::tariff::TariffPrices;
 
 /// Poseidon width and rate used throughout.
@@ -43,7 +45,8 @@ pub struct BillCircuitConfig {
     bill: BillConfig,
 }
 
-/// The bill circuit for `W` words of readings (capacity `12 W` slots) under one tariff.
+/// The bill circuit for `W` words of readings (`9 W` readings: the size's registers one after
+/// the other) under one tariff.
 #[derive(Clone, Debug)]
 pub struct BillCircuit<const W: usize> {
     readings: Vec<Value<u32>>,
@@ -55,14 +58,14 @@ impl<const W: usize> BillCircuit<W> {
     /// The circuit with no witness (for key generation): only the tariff.
     pub fn blank(tariff: &TariffPrices) -> Self {
         BillCircuit {
-            readings: vec![Value::unknown(); W * READINGS_PER_WORD],
+            readings: vec![Value::unknown(); tariff.size().readings()],
             blinding: Value::unknown(),
             tariff: tariff.clone(),
         }
     }
 
-    /// The circuit with its witness: the readings padded to the capacity (as
-    /// [`crate::primitives::padded_readings`] returns them) and the blinding value. Synthesis
+    /// The circuit with its witness: the readings laid out as the circuit holds them (as
+    /// [`crate::primitives::circuit_readings`] returns them) and the blinding value. Synthesis
     /// fails on any other length.
     pub fn new(readings: &[u32], blinding: Fp, tariff: &TariffPrices) -> Self {
         BillCircuit {
@@ -81,10 +84,11 @@ impl<const W: usize> Circuit<Fp> for BillCircuit<W> {
         Self::blank(&self.tariff)
     }
 
-    /// Columns: 8 advice (4 Poseidon, 4 bill), 8 fixed (6 Poseidon round constants, `rc_b[0]`
-    /// doubling as the constant column; the tariff's `price` and `kind`), 1 lookup table, 1
-    /// instance (the statement). Enables equality on the statement column, the Poseidon state and the bill
-    /// chip's `acc`, `bill`, `energy`.
+    /// Columns: 8 advice (4 Poseidon; the bill chip's `limb`, `acc`, `bill`, `energy`), 8
+    /// fixed (6 Poseidon round constants, `rc_b[0]` doubling as the constant column; the
+    /// tariff's `price` and `kind`), 1 lookup table, 1 instance (the statement). Enables
+    /// equality on the statement column, the Poseidon state and the bill chip's `acc`, `bill`,
+    /// `energy`.
     fn configure(meta: &mut ConstraintSystem<Fp>) -> Self::Config {
         let state = [(); WIDTH].map(|_| meta.advice_column());
         let partial_sbox = meta.advice_column();
@@ -112,7 +116,7 @@ impl<const W: usize> Circuit<Fp> for BillCircuit<W> {
         config: Self::Config,
         mut layouter: impl Layouter<Fp>,
     ) -> Result<(), Error> {
-        if self.readings.len() != W * READINGS_PER_WORD {
+        if self.readings.len() != W * crate::constants::READINGS_PER_WORD {
             return Err(Error::Synthesis);
         }
         // 1. B, E and the packed words from the private readings and the tariff's prices.
@@ -146,7 +150,8 @@ impl<const W: usize> BillCircuit<W> {
     ) -> Result<(), Error> {
         bill_chip.load_table(layouter.namespace(|| "limb range table"))?;
         layouter.constrain_instance(cells.bill.cell(), config.statement, BILL)?;
-        layouter.constrain_instance(cells.energy.cell(), config.statement, ENERGY)?;
+        layouter.constrain_instance(cells.import_energy.cell(), config.statement, IMPORT_ENERGY)?;
+        layouter.constrain_instance(cells.export_energy.cell(), config.statement, EXPORT_ENERGY)?;
 
         // 2. The context hash enters the permutation argument (and so the transcript binding).
         layouter.assign_region(
@@ -171,8 +176,9 @@ impl<const W: usize> BillCircuit<W> {
         )?
         .hash(layouter.namespace(|| "readings digest"), words)?;
 
-        // 4. C = Poseidon_3(TAG, h, blinding).
-        let (tag, blinding) = layouter.assign_region(
+        // 4. C = Poseidon_4(TAG, layout, h, blinding).
+        let layout = layout_tag(self.tariff.size());
+        let (tag, layout, blinding) = layouter.assign_region(
             || "commitment inputs",
             |mut region| {
                 let tag = region.assign_advice_from_constant(
@@ -181,16 +187,25 @@ impl<const W: usize> BillCircuit<W> {
                     0,
                     Fp::from(COMMITMENT_DOMAIN_TAG),
                 )?;
+                let layout = region.assign_advice_from_constant(
+                    || "register layout",
+                    config.state[1],
+                    0,
+                    Fp::from(layout),
+                )?;
                 let blinding =
-                    region.assign_advice(|| "blinding", config.state[1], 0, || self.blinding)?;
-                Ok((tag, blinding))
+                    region.assign_advice(|| "blinding", config.state[2], 0, || self.blinding)?;
+                Ok((tag, layout, blinding))
             },
         )?;
-        let commitment = Hash::<_, _, P128Pow5T3, ConstantLength<3>, WIDTH, RATE>::init(
+        let commitment = Hash::<_, _, P128Pow5T3, ConstantLength<4>, WIDTH, RATE>::init(
             Pow5Chip::construct(config.poseidon.clone()),
             layouter.namespace(|| "init commitment"),
         )?
-        .hash(layouter.namespace(|| "commitment"), [tag, digest, blinding])?;
+        .hash(
+            layouter.namespace(|| "commitment"),
+            [tag, layout, digest, blinding],
+        )?;
         layouter.constrain_instance(commitment.cell(), config.statement, COMMITMENT)
     }
 }

@@ -1,74 +1,102 @@
 //! The numbers every other module of the circuit is built from: bit widths, the packing of
-//! readings into words, the bounds that keep every sum exact, the word count of each named
-//! size, the public-input rows and the proof length. Nothing here depends on anything else
+//! readings into words, the bounds that keep every sum exact, the capacities of the named
+//! sizes, the public-input rows and the proof length. Nothing here depends on anything else
 //! in the crate; the bounds argument is `docs/protocol.md` "Why no sum wraps".
 
 /// Bits of one range-checked limb (the lookup table holds `0..2^LIMB_BITS`).
 pub const LIMB_BITS: u32 = 10;
-/// Bits of a reading (two limbs of [`LIMB_BITS`]).
-pub const READING_BITS: u32 = 2 * LIMB_BITS;
-/// Readings packed into one field element for the commitment hash (`12 * 20 = 240 < 254` bits).
-pub const READINGS_PER_WORD: usize = 12;
-/// Largest reading in one slot, in Wh: 2^20 - 1 (1.05 MWh: 4 MW for a quarter-hour, far above
-/// any household or small business).
-pub const MAX_READING_WH: u32 = (1 << READING_BITS) - 1;
-/// Largest reading of one register in one slot of the circuit v3 (issue 12), in the meter's
-/// unit `10^e` Wh: `2^27 - 1` (three 9-bit limbs). At `10^-3` Wh that is 134 kWh per slot,
-/// above the 48 kWh a 200 A / 240 V service can draw in an hour.
-pub const MAX_READING: u32 = (1 << 27) - 1;
+/// Pieces of a reading's top bits, each in `0..4` by a polynomial constraint.
+pub const TOP_PIECES: usize = 3;
+/// Bits of one top piece.
+pub const TOP_PIECE_BITS: u32 = 2;
+/// Bits of a reading: two limbs of [`LIMB_BITS`] and three top pieces of [`TOP_PIECE_BITS`].
+pub const READING_BITS: u32 = 2 * LIMB_BITS + TOP_PIECES as u32 * TOP_PIECE_BITS;
+/// Readings packed into one field element for the commitment hash (`9 * 26 = 234 < 254` bits).
+pub const READINGS_PER_WORD: usize = 9;
+/// Largest reading of one register in one slot, in the meter's unit `10^e` Wh: `2^26 - 1`
+/// (67,108,863). At `10^-3` Wh that is 67.1 kWh per slot, above the 48 kWh (`4.8 * 10^7`
+/// units) a 200 A / 240 V service can draw in a whole hour; at whole Wh, 67.1 MWh.
+pub const MAX_READING: u32 = (1 << READING_BITS) - 1;
 /// Largest price magnitude, in micro-currency per kWh: 2^31 - 1 (2147 currency units per kWh).
 pub const MAX_ABS_PRICE: i64 = (1 << 31) - 1;
 
-/// Reading words of `day-15min` (capacity 108 slots).
-pub const DAY_15MIN_WORDS: usize = 9;
-/// Reading words of `month-30min` (capacity 1500 slots).
-pub const MONTH_30MIN_WORDS: usize = 125;
-/// Reading words of `month-15min` (capacity 2988 slots).
-pub const MONTH_15MIN_WORDS: usize = 249;
-/// Capacity of `day-15min` in slots.
-pub const DAY_15MIN: usize = DAY_15MIN_WORDS * READINGS_PER_WORD;
-/// Capacity of `month-30min` in slots.
-pub const MONTH_30MIN: usize = MONTH_30MIN_WORDS * READINGS_PER_WORD;
-/// Capacity of `month-15min` in slots.
-pub const MONTH_15MIN: usize = MONTH_15MIN_WORDS * READINGS_PER_WORD;
-/// The largest capacity of any size; bounds are argued against it.
+/// Slots per register of `day-15min` (holds a local DST day of 92 or 100 quarter-hours).
+pub const DAY_15MIN: usize = 108;
+/// Slots per register of `month-30min` (holds 31 days x 48 + 2 of a DST day).
+pub const MONTH_30MIN: usize = 1494;
+/// Slots per register of `month-15min` (holds 31 days x 96 + 4 of a DST day).
+pub const MONTH_15MIN: usize = 2988;
+/// The largest capacity per register of any size; bounds are argued against it.
 pub const MAX_CAPACITY: usize = MONTH_15MIN;
+/// The most registers a period holds: import and export.
+pub const MAX_REGISTERS: usize = 2;
 
-/// Largest magnitude any valid bill can have, in nano-currency.
+/// Reading words of `day-15min`.
+pub const DAY_15MIN_WORDS: usize = DAY_15MIN / READINGS_PER_WORD;
+/// Reading words of `month-30min`.
+pub const MONTH_30MIN_WORDS: usize = MONTH_30MIN / READINGS_PER_WORD;
+/// Reading words of `month-15min`.
+pub const MONTH_15MIN_WORDS: usize = MONTH_15MIN / READINGS_PER_WORD;
+/// Reading words of `day-15min-ie` (two registers).
+pub const DAY_15MIN_IE_WORDS: usize = 2 * DAY_15MIN_WORDS;
+/// Reading words of `month-30min-ie` (two registers; the same as `month-15min`).
+pub const MONTH_30MIN_IE_WORDS: usize = 2 * MONTH_30MIN_WORDS;
+/// Reading words of `month-15min-ie` (two registers).
+pub const MONTH_15MIN_IE_WORDS: usize = 2 * MONTH_15MIN_WORDS;
+
+/// Largest magnitude any valid bill can have, in units of `10^(e - 9)` currency: every
+/// reading of both registers at its bound, every price at its bound.
 pub const MAX_ABS_BILL: i128 =
-    MAX_CAPACITY as i128 * MAX_READING_WH as i128 * MAX_ABS_PRICE as i128;
-/// Largest total energy any valid period can have, in Wh.
-pub const MAX_ENERGY_WH: u64 = MAX_CAPACITY as u64 * MAX_READING_WH as u64;
+    MAX_REGISTERS as i128 * MAX_CAPACITY as i128 * MAX_READING as i128 * MAX_ABS_PRICE as i128;
+/// Largest energy of one register any valid period can have, in the meter's unit.
+pub const MAX_ENERGY: u64 = MAX_CAPACITY as u64 * MAX_READING as u64;
 
-/// Domain tag of the commitment hash: the ASCII bytes `zkmtcmt1` read as a big-endian u64.
-pub const COMMITMENT_DOMAIN_TAG: u64 = u64::from_be_bytes(*b"zkmtcmt1");
+/// Domain tag of the commitment hash: the ASCII bytes `zkmtcmt3` read as a big-endian u64.
+pub const COMMITMENT_DOMAIN_TAG: u64 = u64::from_be_bytes(*b"zkmtcmt3");
+/// Register layout hashed into the commitment of a one-register period: import (1.8.0).
+pub const LAYOUT_IMPORT: u64 = 1;
+/// Register layout hashed into the commitment of a two-register period: import (1.8.0) in
+/// the first half of the readings, export (2.8.0) in the second.
+pub const LAYOUT_IMPORT_EXPORT: u64 = 2;
 
 /// Row of the commitment `C` in the statement instance column.
 pub const COMMITMENT: usize = 0;
 /// Row of the bill `B` in the statement instance column.
 pub const BILL: usize = 1;
-/// Row of the energy `E` in the statement instance column.
-pub const ENERGY: usize = 2;
+/// Row of the import energy `E_in` in the statement instance column.
+pub const IMPORT_ENERGY: usize = 2;
+/// Row of the export energy `E_out` (0 for a one-register period).
+pub const EXPORT_ENERGY: usize = 3;
 /// Row of the statement context hash in the statement instance column.
-pub const CONTEXT: usize = 3;
+pub const CONTEXT: usize = 4;
 /// Number of rows of the statement instance column.
-pub const STATEMENT_ROWS: usize = 4;
+pub const STATEMENT_ROWS: usize = 5;
 
 /// Proof bytes that do not depend on `k` (commitments and evaluations of this circuit shape).
 /// Pinned by the proof-size snapshot tests.
-pub const PROOF_BASE_BYTES: usize = 2752;
+pub const PROOF_BASE_BYTES: usize = 2848;
 /// Bytes the IPA opening adds per unit of `k` (two curve points per round).
 pub const PROOF_BYTES_PER_K: usize = 64;
 
-// Each size name holds its longest local period (a 100-quarter-hour DST day, a 31-day month
-// with a 25-hour day), in the fewest whole words.
-const _: () = assert!(DAY_15MIN >= 100 && DAY_15MIN - READINGS_PER_WORD < 100);
-const _: () = assert!(MONTH_30MIN >= 31 * 48 + 2 && MONTH_30MIN - READINGS_PER_WORD < 31 * 48 + 2);
-const _: () = assert!(MONTH_15MIN >= 31 * 96 + 4 && MONTH_15MIN - READINGS_PER_WORD < 31 * 96 + 4);
+// Each capacity holds its longest local period (a 100-quarter-hour DST day, a 31-day month
+// with a 25-hour day) in the fewest whole words.
+const PAIR: usize = READINGS_PER_WORD;
+const _: () = assert!(DAY_15MIN.is_multiple_of(PAIR) && DAY_15MIN >= 100 && DAY_15MIN - PAIR < 100);
+const _: () = assert!(
+    MONTH_30MIN.is_multiple_of(PAIR)
+        && MONTH_30MIN >= 31 * 48 + 2
+        && MONTH_30MIN - PAIR < 31 * 48 + 2
+);
+const _: () = assert!(
+    MONTH_15MIN.is_multiple_of(PAIR)
+        && MONTH_15MIN >= 31 * 96 + 4
+        && MONTH_15MIN - PAIR < 31 * 96 + 4
+);
 
 // Every sum stays far below p/2 (p > 2^254), so no sum wraps.
-const _: () = assert!(MAX_ABS_BILL < 1i128 << 64);
-const _: () = assert!(MAX_ENERGY_WH < 1u64 << 36);
-// A word of packed readings is below 2^240, so packing is injective in Fp (p > 2^254).
-const _: () = assert!(READING_BITS as usize * READINGS_PER_WORD <= 240);
+const _: () = assert!(MAX_ABS_BILL < 1i128 << 71);
+const _: () = assert!(MAX_ENERGY < 1u64 << 40);
+// A word of packed readings is below 2^234, so packing is injective in Fp (p > 2^254).
+const _: () = assert!(READING_BITS as usize * READINGS_PER_WORD <= 234);
+const _: () = assert!(MAX_READING >= 48_000_000);
 const _: () = assert!(MAX_ABS_PRICE < 1 << 31);

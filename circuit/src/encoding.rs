@@ -5,24 +5,26 @@
 //! in [`crate::constants`] guarantee no sum reaches p/2, so the field result maps back to the
 //! integer one.
 //!
-//! * A reading is a `u32` number of watt-hours below `2^READING_BITS` ([`MAX_READING_WH`]). In
-//!   the circuit it is two `LIMB_BITS`-bit limbs, each range-checked by a lookup, and
-//!   `READINGS_PER_WORD` readings are packed into one field element ("word") for hashing:
+//! * A reading is a `u32` count of the meter's unit `10^e` Wh below `2^READING_BITS`
+//!   ([`MAX_READING`]). In the circuit it is three `LIMB_BITS`-bit limbs in its own row, each
+//!   range-checked by a lookup, and `READINGS_PER_WORD` readings are packed into one field
+//!   element ("word") for hashing:
 //!   `word = sum_j r_j * 2^(READING_BITS * (READINGS_PER_WORD - 1 - j))` (first reading most
-//!   significant), `< 2^240 < p`, so the packing is injective.
+//!   significant), `< 2^243 < p`, so the packing is injective.
 //! * A price is an `i64` in micro-currency per kWh (1e-6 of the currency unit per kWh), with
 //!   magnitude at most [`MAX_ABS_PRICE`]. In the circuit's `price` fixed column (part of the
-//!   verifying key of the tariff) it is the field element `price` (`-x` as `p - x`); padding
-//!   slots hold 0 and their readings are forced to 0.
-//! * The bill is `sum(price * reading)` in nano-currency (1e-9 units): micro-units/kWh x Wh.
-//!   Every partial sum has `|sum| <= MAX_CAPACITY * MAX_READING_WH * MAX_ABS_PRICE < 2^12 *
-//!   2^20 * 2^31 = 2^63`: far below p/2 (about 2^253), so the field sum is the integer sum. A
-//!   negative bill is encoded as `p - |bill|`.
+//!   verifying key of the tariff) it is the field element `price` (`-x` as `p - x`); an export
+//!   slot holds its credit negated; padding slots hold 0 and their readings are forced to 0.
+//! * The bill is `sum(import price * import) - sum(export credit * export)` in units of
+//!   `10^(e - 9)` currency (micro-units/kWh x `10^e` Wh). Every partial sum has
+//!   `|sum| <= 2 * MAX_CAPACITY * MAX_READING * MAX_ABS_PRICE < 2 * 2^12 * 2^27 * 2^31 = 2^71`:
+//!   far below p/2 (about 2^253), so the field sum is the integer sum. A negative bill is
+//!   encoded as `p - |bill|`.
 
 use ff::PrimeField;
 use halo2_proofs::pasta::Fp;
 
-use crate::constants::{MAX_ABS_PRICE, MAX_READING_WH};
+use crate::constants::{MAX_ABS_PRICE, MAX_READING};
 use crate::error::BoundsError;
 
 /// Encodes a signed integer as a field element (`-x` as `p - x`).
@@ -35,9 +37,9 @@ pub fn fp_from_i128(x: i128) -> Fp {
     }
 }
 
-/// Encodes a reading (Wh) as a field element.
-pub fn fp_from_reading(wh: u32) -> Fp {
-    Fp::from(u64::from(wh))
+/// Encodes a reading as a field element.
+pub fn fp_from_reading(reading: u32) -> Fp {
+    Fp::from(u64::from(reading))
 }
 
 /// Encodes a price (micro-currency per kWh) as a field element (`-x` as `p - x`).
@@ -55,15 +57,25 @@ pub fn fp_from_bytes(bytes: [u8; 32]) -> Option<Fp> {
     Option::from(Fp::from_repr(bytes))
 }
 
-/// Checks a reading against [`MAX_READING_WH`].
-pub fn check_reading(slot: usize, wh: u64) -> Result<u32, BoundsError> {
-    u32::try_from(wh)
+/// The name of register `index`: `import` (0) or `export` (1).
+pub fn register_name(index: usize) -> &'static str {
+    if index == 0 {
+        "import"
+    } else {
+        "export"
+    }
+}
+
+/// Checks a reading of register `register` (0 import, 1 export) against [`MAX_READING`].
+pub fn check_reading(register: usize, slot: usize, value: u64) -> Result<u32, BoundsError> {
+    u32::try_from(value)
         .ok()
-        .filter(|&v| v <= MAX_READING_WH)
+        .filter(|&v| v <= MAX_READING)
         .ok_or(BoundsError::ReadingTooLarge {
+            register: register_name(register),
             slot,
-            value: wh,
-            max: MAX_READING_WH,
+            value,
+            max: MAX_READING,
         })
 }
 
@@ -108,11 +120,15 @@ mod tests {
 
     #[test]
     fn reading_and_price_bounds_are_enforced_at_the_edges() {
-        assert_eq!(
-            check_reading(0, u64::from(MAX_READING_WH)),
-            Ok(MAX_READING_WH)
-        );
-        assert!(check_reading(3, u64::from(MAX_READING_WH) + 1).is_err());
+        assert_eq!(check_reading(0, 0, u64::from(MAX_READING)), Ok(MAX_READING));
+        assert!(matches!(
+            check_reading(1, 3, u64::from(MAX_READING) + 1),
+            Err(BoundsError::ReadingTooLarge {
+                register: "export",
+                slot: 3,
+                ..
+            })
+        ));
         assert_eq!(check_price(0, -MAX_ABS_PRICE), Ok(-MAX_ABS_PRICE));
         assert!(check_price(0, MAX_ABS_PRICE + 1).is_err());
         assert!(check_price(0, i64::MIN).is_err());

@@ -11,8 +11,10 @@ use crate::size::CircuitSize;
 #[non_exhaustive]
 pub enum BoundsError {
     /// A reading exceeds the documented bound.
-    #[error("reading {value} Wh in slot {slot} exceeds the bound {max} Wh")]
+    #[error("{register} reading {value} in slot {slot} exceeds the bound {max} (units of the meter's 10^e Wh)")]
     ReadingTooLarge {
+        /// The register: `import` or `export`.
+        register: &'static str,
         /// Slot index.
         slot: usize,
         /// Value found.
@@ -39,6 +41,16 @@ pub enum BoundsError {
         found: usize,
         /// Count expected.
         expected: usize,
+    },
+    /// Prices or readings of one register for a size of two, or of two for a size of one.
+    #[error("{what} has {found} register(s); size {size} has {}", if size.ends_with("-ie") { "two (import and export)" } else { "one (import)" })]
+    RegistersMismatch {
+        /// What was counted.
+        what: &'static str,
+        /// Registers found.
+        found: usize,
+        /// The size's name.
+        size: &'static str,
     },
 }
 

@@ -30,18 +30,30 @@ pub type IpaParams = Params<EqAffine>;
 /// circuit, library or parameters) is refused rather than silently producing proofs nobody
 /// else accepts. Update only on purpose (`cargo run --release -p zkmeter-circuit --example
 /// vk_fingerprints`), and bump the protocol version.
-pub const PINNED_SHAPE_SHA256: [(CircuitSize, &str); 3] = [
+pub const PINNED_SHAPE_SHA256: [(CircuitSize, &str); 6] = [
     (
         CircuitSize::Day15Min,
-        "0f1d831b41bf66033baf5da03e02e9810a2db563185f565047a0b7ff0618973e",
+        "8ea53feeded611890e5bc57d9f1f668830d802d9c7474a79ae96c77c5f882e0c",
     ),
     (
         CircuitSize::Month30Min,
-        "f50c3eb1e0ab2e6113f9789b85d44e86095ea94f4e9bd72cfc43b066f0cb2cd2",
+        "97e10919fa10adce7fb488dfb6f0e49d693e3c1b41ac55ba2ab726b942bd5f80",
     ),
     (
         CircuitSize::Month15Min,
-        "e97d71d0977c31fdb6b22702a3179fb1949578c73f118af8fe5dd10662770308",
+        "dbd6116a87a34ea5c9a821d4b1a06a827407fbb02576a44cd46047383fadb479",
+    ),
+    (
+        CircuitSize::Day15MinIe,
+        "6768a1e6804376b40e656cd51f3d718c364f87c1a2fa51434573c9da7d1a20c1",
+    ),
+    (
+        CircuitSize::Month30MinIe,
+        "4f225d75f04ab0c5f2ed291416cc87e256ac8340149dcbd68a817fa98ec89ec6",
+    ),
+    (
+        CircuitSize::Month15MinIe,
+        "2aeab35b97b7368b87ae5e235bd34955a97d5ff4a32c7f1a83e8030c38f3d423",
     ),
 ];
 

@@ -16,12 +16,13 @@ use rand_core::CryptoRng;
 
 use crate::circuit::BillCircuit;
 use crate::constants::{
-    BILL, COMMITMENT, CONTEXT, ENERGY, PROOF_BASE_BYTES, PROOF_BYTES_PER_K, STATEMENT_ROWS,
+    BILL, COMMITMENT, CONTEXT, EXPORT_ENERGY, IMPORT_ENERGY, PROOF_BASE_BYTES, PROOF_BYTES_PER_K,
+    STATEMENT_ROWS,
 };
 use crate::encoding::fp_from_i128;
 use crate::error::ProofError;
 use crate::keys::{ProvingKey, VerifyingKey};
-use crate::primitives::padded_readings;
+use crate::primitives::{circuit_readings, Readings};
 use crate::size::CircuitSize;
 use crate::with_words;
 
@@ -37,10 +38,12 @@ pub struct PublicInputs {
     pub size: CircuitSize,
     /// The commitment `C`.
     pub commitment: Fp,
-    /// The bill `B`, nano-currency.
+    /// The bill `B`, in units of `10^(e - 9)` currency (`e`: the meter's unit exponent).
     pub bill: i128,
-    /// The energy `E`, Wh.
-    pub energy_wh: u64,
+    /// The import energy `E_in`, in the meter's unit `10^e` Wh.
+    pub import_energy: u64,
+    /// The export energy `E_out` (0 for a one-register size).
+    pub export_energy: u64,
     /// The statement context hash.
     pub context: Fp,
 }
@@ -51,7 +54,8 @@ impl PublicInputs {
         let mut statement = vec![Fp::zero(); STATEMENT_ROWS];
         statement[COMMITMENT] = self.commitment;
         statement[BILL] = fp_from_i128(self.bill);
-        statement[ENERGY] = Fp::from(self.energy_wh);
+        statement[IMPORT_ENERGY] = Fp::from(self.import_energy);
+        statement[EXPORT_ENERGY] = Fp::from(self.export_energy);
         statement[CONTEXT] = self.context;
         Instance {
             size: self.size,
@@ -89,8 +93,8 @@ impl Instance {
 pub struct Proof(Vec<u8>);
 
 impl Proof {
-    /// Proves that `readings` (the frame's slots) and `blinding` open `instance`'s commitment
-    /// and give its bill and energy under the proving key's tariff.
+    /// Proves that `readings` (the frame's slots of each register) and `blinding` open
+    /// `instance`'s commitment and give its bill and energies under the proving key's tariff.
     ///
     /// # Errors
     /// [`ProofError::SizeMismatch`] when key and instance differ in size, [`ProofError::Bounds`]
@@ -98,24 +102,24 @@ impl Proof {
     /// (as it does for a witness that does not satisfy the circuit).
     pub fn create(
         pk: &ProvingKey,
-        readings: &[u32],
+        readings: Readings<'_>,
         blinding: Fp,
         instance: &Instance,
         rng: impl CryptoRng,
     ) -> Result<Self, ProofError> {
         same_size(pk.size(), instance.size)?;
-        if readings.len() != pk.tariff().slots() {
+        if readings.import.len() != pk.tariff().slots() {
             return Err(crate::BoundsError::WrongLength {
                 what: "readings",
-                found: readings.len(),
+                found: readings.import.len(),
                 expected: pk.tariff().slots(),
             }
             .into());
         }
+        let laid_out = circuit_readings(pk.size(), readings)?;
         let mut transcript = Blake2bWrite::<_, EqAffine, Challenge255<_>>::init(vec![]);
         with_words!(pk.size(), W => {
-            let padded = padded_readings::<W>(readings)?;
-            let circuit = BillCircuit::<W>::new(&padded, blinding, pk.tariff());
+            let circuit = BillCircuit::<W>::new(&laid_out, blinding, pk.tariff());
             plonk::create_proof(
                 pk.params(),
                 pk.halo2(),

@@ -31,6 +31,10 @@ pub const PINNED: &[(u32, &str)] = &[
         13,
         "76ebe6b75b5281cb1dcc2eb04888968573758672b521522f62abedf6366bb876",
     ),
+    (
+        14,
+        "1cb278fe4d9cf5325e5cbc710d863c0deca3e961e1b8f6c8736890c43345c461",
+    ),
 ];
 
 /// Environment variable naming the parameter directory.
