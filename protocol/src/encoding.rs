@@ -116,6 +116,12 @@ pub(crate) enum CircuitSizeDef {
     Month30Min,
     #[serde(rename = "month-15min")]
     Month15Min,
+    #[serde(rename = "day-15min-ie")]
+    Day15MinIe,
+    #[serde(rename = "month-30min-ie")]
+    Month30MinIe,
+    #[serde(rename = "month-15min-ie")]
+    Month15MinIe,
 }
 
 /// Formats nano-currency as a decimal amount with 9 fractional digits, e.g. `-12.345000000`.
@@ -124,6 +130,16 @@ pub fn format_nano(amount: i128) -> String {
     let m = amount.unsigned_abs();
     let unit = NANO_PER_UNIT as u128;
     format!("{sign}{}.{:09}", m / unit, m % unit)
+}
+
+/// Formats a bill in units of `10^(e - 9)` currency (`unit` = `10^e` Wh) as an exact decimal
+/// amount with every digit of its unit, e.g. `-12.345000000` at Wh, `0.000000000001` at mWh.
+pub fn format_bill(amount: i128, unit: crate::unit::EnergyUnit) -> String {
+    let sign = if amount < 0 { "-" } else { "" };
+    let decimals = unit.bill_decimals();
+    let scale = 10u128.pow(decimals);
+    let m = amount.unsigned_abs();
+    format!("{sign}{}.{:0width$}", m / scale, m % scale, width = decimals as usize)
 }
 
 /// Formats micro-currency per kWh as a decimal amount with 6 fractional digits.
@@ -166,7 +182,19 @@ mod tests {
             assert_eq!(postcard::from_bytes::<S>(&bytes).unwrap(), S(size));
         }
         assert!(serde_json::from_str::<S>("\"week-5min\"").is_err());
-        assert!(postcard::from_bytes::<S>(&[3]).is_err());
+        assert!(postcard::from_bytes::<S>(&[6]).is_err());
+    }
+
+    #[test]
+    fn bills_format_with_every_digit_of_their_unit() {
+        use crate::unit::EnergyUnit;
+        assert_eq!(format_bill(-12_345_000_001, EnergyUnit::WH), "-12.345000001");
+        assert_eq!(format_bill(1, EnergyUnit::MILLI_WH), "0.000000000001");
+        assert_eq!(
+            format_bill(95_811_919_600_123, EnergyUnit::MILLI_WH),
+            "95.811919600123"
+        );
+        assert_eq!(format_bill(0, EnergyUnit::new(-1).unwrap()), "0.0000000000");
     }
 
     #[test]

@@ -152,11 +152,13 @@ mod tests {
         Period {
             meter_id: MeterId::new("m").unwrap(),
             frame,
-            readings: vec![1, 200, 3],
+            unit: crate::EnergyUnit::WH,
+            import: vec![1, 200, 3],
+            export: None,
+            filled: 0,
             blinding: FieldBytes([7; 32]),
             commitment: FieldBytes([9; 32]),
             signature: SignatureBytes([1; 64]),
-            fill: None,
             meter_public_key: "pem".into(),
         }
     }
@@ -175,10 +177,10 @@ mod tests {
         ));
 
         let mut version = bytes.clone();
-        version[8] = 2;
+        version[8] = 1;
         assert!(matches!(
             Period::from_bytes(&version),
-            Err(FileError::UnsupportedVersion { found: 2, .. })
+            Err(FileError::UnsupportedVersion { found: 1, .. })
         ));
 
         assert!(matches!(
@@ -199,10 +201,10 @@ mod tests {
     fn overlong_varints_are_non_canonical() {
         let p = period();
         let bytes = p.to_bytes();
-        // The reading 200 is the varint c8 01; its first body byte after the meter id, frame
-        // and length is found by encoding. Re-encode 1 (the first reading, `01`) as `81 00`.
+        // The reading 200 is the varint c8 01; its first body byte after the meter id, frame,
+        // unit and length is found by encoding. Re-encode 1 (the first reading, `01`) as `81 00`.
         let body = &bytes[HEADER_LEN..];
-        let readings_at = postcard::to_allocvec(&(&p.meter_id, &p.frame))
+        let readings_at = postcard::to_allocvec(&(&p.meter_id, &p.frame, p.unit))
             .unwrap()
             .len()
             + 1;

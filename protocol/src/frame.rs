@@ -183,8 +183,11 @@ impl Frame {
         }
         let begin = start.to_datetime();
         let end = match size {
-            CircuitSize::Day15Min => begin + chrono::Duration::days(1),
-            CircuitSize::Month30Min | CircuitSize::Month15Min => begin
+            CircuitSize::Day15Min | CircuitSize::Day15MinIe => begin + chrono::Duration::days(1),
+            CircuitSize::Month30Min
+            | CircuitSize::Month15Min
+            | CircuitSize::Month30MinIe
+            | CircuitSize::Month15MinIe => begin
                 .checked_add_months(Months::new(1))
                 .ok_or_else(|| ProtocolError::BadTimestamp(format!("no month after {start}")))?,
         };

@@ -3,15 +3,20 @@
 use serde::{Deserialize, Serialize};
 
 use zkmeter_circuit::encoding::check_reading;
+use zkmeter_circuit::primitives::Readings;
+use zkmeter_circuit::BoundsError;
 
 use crate::encoding::FieldBytes;
 use crate::envelope::{FileKind, ZkFile};
 use crate::error::ProtocolError;
 use crate::frame::Frame;
 use crate::ids::{MeterId, SignatureBytes};
-use crate::statement::MeterStatement;
+use crate::statement::{MeterStatement, PeriodFacts};
+use crate::unit::EnergyUnit;
 
-/// A signed period: readings, blinding value, commitment and the meter's signature.
+/// A signed period: readings of one register (import) or two (import and export, for a
+/// `-ie` size), their unit, the count of slots the meter did not measure, blinding value,
+/// commitment and the meter's signature.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Period {
@@ -19,16 +24,21 @@ pub struct Period {
     pub meter_id: MeterId,
     /// The frame.
     pub frame: Frame,
-    /// One reading per slot, Wh (`frame.slots` of them).
-    pub readings: Vec<u32>,
+    /// The unit of every reading: `10^e` Wh.
+    pub unit: EnergyUnit,
+    /// Import (delivered) readings, one per slot (`frame.slots` of them).
+    pub import: Vec<u32>,
+    /// Export (received) readings, one per slot: exactly when the frame's size has an export
+    /// register (`-ie`).
+    pub export: Option<Vec<u32>>,
+    /// Slots the meter did not measure (filled with zero readings in every register); signed.
+    pub filled: u32,
     /// Per-period blinding value (uniform in Fp, >= 128 bits of entropy), known to meter and plugin.
     pub blinding: FieldBytes,
     /// The commitment `C` (docs/protocol.md "Commitment").
     pub commitment: FieldBytes,
     /// ECDSA P-256 signature over [`Period::statement`]'s bytes.
     pub signature: SignatureBytes,
-    /// How missing readings were filled, if they were (`None`: every slot measured).
-    pub fill: Option<String>,
     /// The meter's public key (SPKI PEM), so the plugin can check the signature before
     /// proving. It proves integrity, not identity: the utility uses its own registry.
     pub meter_public_key: String,
@@ -38,15 +48,34 @@ pub struct Period {
 pub const MAX_PUBLIC_KEY_TEXT: usize = 1024;
 
 impl Period {
+    /// The signed facts besides the commitment.
+    pub fn facts(&self) -> PeriodFacts<'_> {
+        PeriodFacts {
+            meter_id: &self.meter_id,
+            frame: &self.frame,
+            unit: self.unit,
+            filled: self.filled,
+        }
+    }
+
     /// The statement the meter signed.
     pub fn statement(&self) -> MeterStatement<'_> {
-        MeterStatement::new(&self.meter_id, &self.frame, &self.commitment)
+        MeterStatement::new(self.facts(), &self.commitment)
+    }
+
+    /// The readings, as the circuit's native reference takes them.
+    pub fn readings(&self) -> Readings<'_> {
+        Readings {
+            import: &self.import,
+            export: self.export.as_deref(),
+        }
     }
 }
 
 impl ZkFile for Period {
     const KIND: FileKind = FileKind::Period;
-    const VERSION: u16 = 1;
+    // 2: unit, export register and filled-slot count (protocol version 3).
+    const VERSION: u16 = 2;
     /// A month of 15-minute readings is ~12 KiB; 1 MiB leaves room for every size.
     const CAP: u64 = 1 << 20;
 
@@ -54,23 +83,28 @@ impl ZkFile for Period {
 
     fn validate(&self) -> Result<(), ProtocolError> {
         self.frame.validate()?;
-        self.frame.check_len("readings", self.readings.len())?;
-        for (slot, &r) in self.readings.iter().enumerate() {
-            check_reading(slot, r.into())?;
+        self.frame.check_len("readings", self.import.len())?;
+        if self.export.is_some() != self.frame.size.has_export() {
+            return Err(ProtocolError::Bounds(BoundsError::RegistersMismatch {
+                what: "period",
+                found: 1 + usize::from(self.export.is_some()),
+                size: self.frame.size.name(),
+            }));
+        }
+        for (register, values) in self.readings().registers().enumerate() {
+            self.frame.check_len("export readings", values.len())?;
+            for (slot, &r) in values.iter().enumerate() {
+                check_reading(register, slot, r.into())?;
+            }
+        }
+        if self.filled > self.frame.slots {
+            return Err(ProtocolError::FigureOutOfRange("filled slot count"));
         }
         if self.meter_public_key.len() > MAX_PUBLIC_KEY_TEXT {
             return Err(ProtocolError::BadIdentifier {
                 what: "meter public key",
                 value: format!("{} bytes of PEM", self.meter_public_key.len()),
             });
-        }
-        if let Some(fill) = &self.fill {
-            if !crate::ids::valid_identifier(fill, 64) {
-                return Err(ProtocolError::BadIdentifier {
-                    what: "fill rule",
-                    value: crate::ids::truncate_for_error(fill),
-                });
-            }
         }
         self.blinding.to_fp("blinding value")?;
         self.commitment.to_fp("commitment")?;

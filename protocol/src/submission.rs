@@ -2,14 +2,15 @@
 
 use serde::{Deserialize, Serialize};
 
-use zkmeter_circuit::constants::{MAX_ABS_BILL, MAX_ENERGY_WH};
+use zkmeter_circuit::constants::{MAX_ABS_BILL, MAX_ENERGY};
 
 use crate::encoding::FieldBytes;
 use crate::envelope::{FileKind, ZkFile};
 use crate::error::ProtocolError;
 use crate::frame::Frame;
 use crate::ids::{valid_identifier, MeterId, SignatureBytes};
-use crate::statement::{BillClaim, MeterStatement};
+use crate::statement::{BillClaim, MeterStatement, PeriodFacts};
+use crate::unit::EnergyUnit;
 
 /// Largest proof accepted in a submission before its exact length is checked.
 pub const MAX_PROOF_BYTES: usize = 16 * 1024;
@@ -20,49 +21,65 @@ pub const MAX_PROOF_BYTES: usize = 16 * 1024;
 pub struct Submission {
     /// The meter's id.
     pub meter_id: MeterId,
-    /// The frame.
+    /// The frame (its size says the registers).
     pub frame: Frame,
+    /// The unit of the readings, as the meter signed it.
+    pub unit: EnergyUnit,
+    /// Slots the meter did not measure, as it signed them.
+    pub filled: u32,
     /// The commitment `C` the meter signed.
     pub commitment: FieldBytes,
-    /// The meter's signature over `(version, meter id, frame, C)`.
+    /// The meter's signature over `(version, meter id, frame, unit, registers, filled, C)`.
     pub meter_signature: SignatureBytes,
     /// The utility's tariff id the bill was computed under.
     pub tariff_id: String,
     /// The tariff digest `D` the plugin computed.
     #[serde(with = "crate::encoding::hex_bytes")]
     pub tariff_digest: [u8; 32],
-    /// The bill `B`, nano-currency.
+    /// The bill `B`, in units of `10^(e - 9)` currency (nano-currency at Wh).
     pub bill: i128,
-    /// The energy `E`, Wh.
-    pub energy_wh: u64,
+    /// The import energy `E_in`, in the unit `10^e` Wh.
+    pub import_energy: u64,
+    /// The export energy `E_out` (0 for a one-register period).
+    pub export_energy: u64,
     /// The halo2 proof.
     #[serde(with = "proof_hex")]
     pub proof: Vec<u8>,
 }
 
 impl Submission {
+    /// The signed facts besides the commitment.
+    pub fn facts(&self) -> PeriodFacts<'_> {
+        PeriodFacts {
+            meter_id: &self.meter_id,
+            frame: &self.frame,
+            unit: self.unit,
+            filled: self.filled,
+        }
+    }
+
     /// The statement the meter signed.
     pub fn statement(&self) -> MeterStatement<'_> {
-        MeterStatement::new(&self.meter_id, &self.frame, &self.commitment)
+        MeterStatement::new(self.facts(), &self.commitment)
     }
 
     /// The bill this submission claims (its public inputs come from it).
     pub fn claim(&self) -> BillClaim<'_> {
         BillClaim {
-            meter_id: &self.meter_id,
-            frame: &self.frame,
+            facts: self.facts(),
             commitment: &self.commitment,
             bill: self.bill,
-            energy_wh: self.energy_wh,
+            import_energy: self.import_energy,
+            export_energy: self.export_energy,
         }
     }
 }
 
 impl ZkFile for Submission {
     const KIND: FileKind = FileKind::Submission;
-    // 2: the tariff is in the keys (fixed columns), padding slots are forced to zero; proofs
-    // of version 1 do not verify under these keys.
-    const VERSION: u16 = 2;
+    // 3: unit, filled slots, import and export energy (circuit v3); proofs of versions 1 and
+    // 2 do not verify under these keys.
+    const VERSION: u16 = 3;
     const CAP: u64 = 64 * 1024;
 
     const PRIVATE: bool = false;
@@ -79,8 +96,16 @@ impl ZkFile for Submission {
         if self.bill.unsigned_abs() > MAX_ABS_BILL as u128 {
             return Err(ProtocolError::FigureOutOfRange("bill"));
         }
-        if self.energy_wh > MAX_ENERGY_WH {
-            return Err(ProtocolError::FigureOutOfRange("energy"));
+        if self.import_energy > MAX_ENERGY {
+            return Err(ProtocolError::FigureOutOfRange("import energy"));
+        }
+        if self.export_energy > MAX_ENERGY
+            || (self.export_energy != 0 && !self.frame.size.has_export())
+        {
+            return Err(ProtocolError::FigureOutOfRange("export energy"));
+        }
+        if self.filled > self.frame.slots {
+            return Err(ProtocolError::FigureOutOfRange("filled slot count"));
         }
         if self.proof.len() > MAX_PROOF_BYTES {
             return Err(ProtocolError::FigureOutOfRange("proof length"));

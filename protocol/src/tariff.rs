@@ -7,7 +7,10 @@
 //!              "size": "month-30min" },
 //!   "prices": [152300, -20000, ...], "plan": "agile-30min" }
 //! ```
-//! Unknown fields are refused. `prices[i]` is the price of slot `i` in micro-currency per kWh.
+//! Unknown fields are refused. `prices[i]` is the price of slot `i` in micro-currency per kWh
+//! of imported energy. A tariff for a two-register size (`-ie`) also has `export_prices`: the
+//! credit per kWh exported in each slot (the same prices for retail net metering, an export
+//! tariff such as Agile Outgoing otherwise); the bill is import cost minus export credit.
 //! `plan` (optional) names the utility's rate plan the tariff belongs to; a tariff without it
 //! is of the default plan ([`DEFAULT_PLAN`](crate::ids::DEFAULT_PLAN)). The plan is covered by
 //! the digest when present; a tariff without it has the digest it had before plans existed
@@ -24,14 +27,15 @@ use zkmeter_circuit::{BoundsError, TariffPrices};
 
 /// The `format` field's value.
 pub const TARIFF_FORMAT: &str = "zkmeter-tariff";
-/// The tariff file version this build reads and writes.
-pub const TARIFF_VERSION: u16 = 1;
+/// The tariff file version this build reads and writes (2: export prices; the digest covers
+/// every field, absent ones included).
+pub const TARIFF_VERSION: u16 = 2;
 /// The only price unit.
 pub const PRICE_UNIT: &str = "micro-currency/kWh";
 /// Cap on a tariff file, checked before parsing.
 pub const TARIFF_CAP: u64 = 1 << 20;
 /// Domain separator of the tariff digest.
-pub const TARIFF_DIGEST_DOMAIN: &[u8] = b"zkmeter/tariff-digest/v1\0";
+pub const TARIFF_DIGEST_DOMAIN: &[u8] = b"zkmeter/tariff-digest/v2\0";
 
 /// A tariff for one frame.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,11 +53,13 @@ pub struct Tariff {
     pub price_unit: String,
     /// The frame the prices apply to.
     pub frame: Frame,
-    /// One price per slot, micro-currency per kWh.
+    /// One price per slot, micro-currency per kWh imported.
     pub prices: Vec<i64>,
-    /// The rate plan (docs/batch.md, "Rate plans"); `None`: the default plan. Last, and left
-    /// out of the encoding when `None`, so that a tariff without a plan keeps the digest of a
-    /// tariff from before plans ([`Tariff::digest`]).
+    /// One credit per slot, micro-currency per kWh exported: exactly when the frame's size has
+    /// an export register.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub export_prices: Option<Vec<i64>>,
+    /// The rate plan (docs/batch.md, "Rate plans"); `None`: the default plan.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan: Option<PlanId>,
 }
@@ -74,10 +80,21 @@ impl Tariff {
             price_unit: PRICE_UNIT.into(),
             frame,
             prices,
+            export_prices: None,
             plan: None,
         };
         t.validate()?;
         Ok(t)
+    }
+
+    /// The same tariff with export credits `export` (for a two-register frame), validated.
+    ///
+    /// # Errors
+    /// As [`Tariff::validate`].
+    pub fn with_export_prices(mut self, export: Option<Vec<i64>>) -> Result<Self, ProtocolError> {
+        self.export_prices = export;
+        self.validate()?;
+        Ok(self)
     }
 
     /// The same tariff under rate plan `plan` (`None`: the default plan).
@@ -114,6 +131,19 @@ impl Tariff {
         for (slot, &p) in self.prices.iter().enumerate() {
             check_price(slot, p)?;
         }
+        if self.export_prices.is_some() != self.frame.size.has_export() {
+            return Err(ProtocolError::Bounds(BoundsError::RegistersMismatch {
+                what: "tariff",
+                found: 1 + usize::from(self.export_prices.is_some()),
+                size: self.frame.size.name(),
+            }));
+        }
+        if let Some(export) = &self.export_prices {
+            self.frame.check_len("export prices", export.len())?;
+            for (slot, &p) in export.iter().enumerate() {
+                check_price(slot, p)?;
+            }
+        }
         Ok(())
     }
 
@@ -125,7 +155,7 @@ impl Tariff {
     /// [`BoundsError`] for a tariff that does not pass [`Tariff::validate`]'s bounds (possible
     /// only for one changed after it was built or read).
     pub fn circuit_prices(&self) -> Result<TariffPrices, BoundsError> {
-        TariffPrices::new(self.frame.size, &self.prices)
+        TariffPrices::new(self.frame.size, &self.prices, self.export_prices.as_deref())
     }
 
     /// Parses and validates a tariff from JSON bytes (already size-capped by the caller).
@@ -169,15 +199,25 @@ impl Tariff {
     }
 
     /// The tariff digest `D`: SHA-256 over [`TARIFF_DIGEST_DOMAIN`] and the postcard encoding of
-    /// the whole tariff. Independent of JSON whitespace or key order. `plan`, the last field,
-    /// is encoded only when present (as postcard's `Some`: byte 1, then the string), so a
-    /// tariff without a plan has exactly the digest of the same tariff before plans existed,
-    /// and proofs made under it stay valid. Because the encoding of the other fields is
-    /// self-delimiting, the plan's bytes cannot be confused with theirs.
+    /// every field in order, the optional ones (`export_prices`, `plan`) always encoded (absent
+    /// as postcard's `None`, byte 0; present as byte 1 then the value), so the encoding is
+    /// self-delimiting and no two tariffs share it. Independent of JSON whitespace or key
+    /// order.
     pub fn digest(&self) -> [u8; 32] {
+        let fields = (
+            &self.format,
+            self.version,
+            &self.tariff_id,
+            &self.currency,
+            &self.price_unit,
+            &self.frame,
+            &self.prices,
+            &self.export_prices,
+            &self.plan,
+        );
         let mut h = Sha256::new();
         h.update(TARIFF_DIGEST_DOMAIN);
-        h.update(postcard::to_allocvec(self).expect("in-memory encoding cannot fail"));
+        h.update(postcard::to_allocvec(&fields).expect("in-memory encoding cannot fail"));
         h.finalize().into()
     }
 }
@@ -219,38 +259,49 @@ mod tests {
     }
 
     #[test]
-    fn the_plan_is_covered_by_the_digest_only_when_present() {
+    fn every_field_is_covered_by_the_digest_absent_ones_included() {
         let t = tariff();
-        // Without a plan: the digest of the fields before plans existed, in their order.
-        let before = postcard::to_allocvec(&(
-            &t.format,
-            t.version,
-            &t.tariff_id,
-            &t.currency,
-            &t.price_unit,
-            &t.frame,
-            &t.prices,
-        ))
-        .unwrap();
-        let mut h = Sha256::new();
-        h.update(TARIFF_DIGEST_DOMAIN);
-        h.update(&before);
-        assert_eq!(t.digest(), <[u8; 32]>::from(h.finalize()));
+        let encoding = |export: Option<&[u8]>, plan: Option<&str>| {
+            let mut bytes = postcard::to_allocvec(&(
+                &t.format,
+                t.version,
+                &t.tariff_id,
+                &t.currency,
+                &t.price_unit,
+                &t.frame,
+                &t.prices,
+            ))
+            .unwrap();
+            match export {
+                None => bytes.push(0),
+                Some(e) => {
+                    bytes.push(1);
+                    bytes.extend(e);
+                }
+            }
+            match plan {
+                None => bytes.push(0),
+                Some(p) => {
+                    bytes.extend([1, p.len() as u8]);
+                    bytes.extend(p.as_bytes());
+                }
+            }
+            let mut h = Sha256::new();
+            h.update(TARIFF_DIGEST_DOMAIN);
+            h.update(&bytes);
+            <[u8; 32]>::from(h.finalize())
+        };
+        assert_eq!(t.digest(), encoding(None, None));
         assert_eq!(t.plan_id().as_str(), crate::ids::DEFAULT_PLAN);
         assert!(!t.to_json().contains("plan"), "no plan field is written");
+        assert!(!t.to_json().contains("export"), "no export field is written");
 
-        // With a plan: that encoding, then `Some(plan)`; the plan moves the digest.
         let hourly = t.clone().with_plan(Some(PlanId::new("hourly").unwrap()));
-        let mut h = Sha256::new();
-        h.update(TARIFF_DIGEST_DOMAIN);
-        h.update(&before);
-        h.update([1u8, 6]);
-        h.update(b"hourly");
-        assert_eq!(hourly.digest(), <[u8; 32]>::from(h.finalize()));
+        assert_eq!(hourly.digest(), encoding(None, Some("hourly")));
         let back = Tariff::from_json(hourly.to_json().as_bytes()).unwrap();
         assert_eq!(back, hourly);
         assert_eq!(back.plan_id().as_str(), "hourly");
-        let other = t.with_plan(Some(PlanId::new("hourly2").unwrap()));
+        let other = t.clone().with_plan(Some(PlanId::new("hourly2").unwrap()));
         assert_ne!(other.digest(), hourly.digest());
         // A malformed plan id is refused.
         let bad = hourly.to_json().replace("\"hourly\"", "\"hour ly\"");
@@ -258,6 +309,37 @@ mod tests {
             Tariff::from_json(bad.as_bytes()),
             Err(FileError::Malformed { .. })
         ));
+
+        // Export prices: only with a two-register size, one per slot; covered by the digest.
+        let mut ie_frame = t.frame.clone();
+        ie_frame.size = CircuitSize::Day15MinIe;
+        let ie = Tariff::new("t-1", "GBP", ie_frame.clone(), t.prices.clone());
+        assert!(matches!(
+            ie,
+            Err(ProtocolError::Bounds(BoundsError::RegistersMismatch { found: 1, .. }))
+        ));
+        let mut ie = t.clone();
+        ie.frame = ie_frame;
+        let ie = ie.with_export_prices(Some(vec![7, 8, -9])).unwrap();
+        // [7, 8, -9]: length 3, zigzag varints 14, 16, 17.
+        assert_eq!(ie.digest(), {
+            let mut u = t.clone();
+            u.frame = ie.frame.clone();
+            let mut bytes = postcard::to_allocvec(&(
+                &u.format, u.version, &u.tariff_id, &u.currency, &u.price_unit, &u.frame, &u.prices,
+            ))
+            .unwrap();
+            bytes.extend([1, 3, 14, 16, 17, 0]);
+            let mut h = Sha256::new();
+            h.update(TARIFF_DIGEST_DOMAIN);
+            h.update(&bytes);
+            <[u8; 32]>::from(h.finalize())
+        });
+        assert_eq!(Tariff::from_json(ie.to_json().as_bytes()).unwrap(), ie);
+        assert!(ie.clone().with_export_prices(Some(vec![1, 2])).is_err());
+        assert!(t.clone().with_export_prices(Some(vec![1, 2, 3])).is_err());
+        let circuit = ie.circuit_prices().unwrap();
+        assert_eq!(circuit.export(), Some(&[7, 8, -9][..]));
     }
 
     #[test]
@@ -265,7 +347,7 @@ mod tests {
         let t = tariff();
         let text = t.to_json();
         assert!(
-            Tariff::from_json(text.replace("\"version\": 1", "\"version\": 9").as_bytes())
+            Tariff::from_json(text.replace("\"version\": 2", "\"version\": 9").as_bytes())
                 .is_err_and(|e| matches!(e, FileError::UnsupportedVersion { found: 9, .. }))
         );
         let extra = text.replacen('{', "{\"extra\": 1,", 1);

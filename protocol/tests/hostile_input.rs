@@ -2,7 +2,7 @@
 //! Random bytes, and valid files with random corruptions (the harder case: they pass the header).
 
 use proptest::prelude::*;
-use zkmeter_protocol::{
+use zkmeter_protocol::{EnergyUnit, 
     CircuitSize, FieldBytes, Frame, MeterId, Period, SignatureBytes, Submission, Tariff, UtcTime,
     ZkFile,
 };
@@ -21,11 +21,13 @@ fn period() -> Period {
     Period {
         meter_id: MeterId::new("meter-1").unwrap(),
         frame: frame(),
-        readings: (0..24).map(|i| i * 100).collect(),
+        unit: EnergyUnit::WH,
+        import: (0..24).map(|i| i * 100).collect(),
+        export: None,
+        filled: 0,
         blinding: FieldBytes([3; 32]),
         commitment: FieldBytes([4; 32]),
         signature: SignatureBytes([5; 64]),
-        fill: None,
         meter_public_key: "-----BEGIN PUBLIC KEY-----".into(),
     }
 }
@@ -34,12 +36,15 @@ fn submission() -> Submission {
     Submission {
         meter_id: MeterId::new("meter-1").unwrap(),
         frame: frame(),
+        unit: EnergyUnit::WH,
+        filled: 0,
         commitment: FieldBytes([4; 32]),
         meter_signature: SignatureBytes([5; 64]),
         tariff_id: "t".into(),
         tariff_digest: [6; 32],
         bill: -12345,
-        energy_wh: 777,
+        import_energy: 777,
+        export_energy: 0,
         proof: vec![9; 3072],
     }
 }
