@@ -29,9 +29,9 @@ pub mod tariff_demo;
 
 pub use error::MeterError;
 pub use keys::{keygen_to_dir, write_public_pem, MeterSigningKey};
-pub use record::{record, record_with_blinding};
+pub use record::{record, record_with_blinding, Measured};
 pub use sign::sign_statement;
-pub use synthetic::synthetic_readings;
+pub use synthetic::{synthetic_measured, synthetic_readings};
 pub use tariff_demo::demo_tariff;
 
 /// Deterministic per-(seed, day) seed derivation shared by the simulators: SplitMix64 finaliser

@@ -25,7 +25,7 @@ mod tests {
     use rand_chacha::ChaCha20Rng;
     use rand_core::SeedableRng;
     use zkmeter_protocol::{
-        verify_statement, CircuitSize, FieldBytes, Frame, MeterId, SignatureError, UtcTime,
+        verify_statement, CircuitSize, EnergyUnit, FieldBytes, Frame, MeterId, SignatureError, UtcTime,
         PROTOCOL_VERSION,
     };
 
@@ -52,6 +52,9 @@ mod tests {
                 protocol_version: PROTOCOL_VERSION,
                 meter_id: &self.id,
                 frame: &self.frame,
+                unit: EnergyUnit::WH,
+                registers: &["1.8.0"],
+                filled: 0,
                 commitment: &self.commitment,
             }
         }
@@ -89,6 +92,27 @@ mod tests {
         other_frame.slots = 95;
         let mut st = f.statement();
         st.frame = &other_frame;
+        assert!(matches!(
+            verify_statement(&pk, &st, &sig),
+            Err(SignatureError::Invalid)
+        ));
+
+        // The unit, the registers and the filled-slot count are signed too: an export register
+        // cannot be presented as the import register, mWh as Wh, a gap as measured.
+        let mut st = f.statement();
+        st.unit = EnergyUnit::MILLI_WH;
+        assert!(matches!(
+            verify_statement(&pk, &st, &sig),
+            Err(SignatureError::Invalid)
+        ));
+        let mut st = f.statement();
+        st.registers = &["2.8.0"];
+        assert!(matches!(
+            verify_statement(&pk, &st, &sig),
+            Err(SignatureError::Invalid)
+        ));
+        let mut st = f.statement();
+        st.filled = 1;
         assert!(matches!(
             verify_statement(&pk, &st, &sig),
             Err(SignatureError::Invalid)

@@ -1,7 +1,7 @@
 //! A deterministic synthetic household, for demos, tests and benchmarks.
 //!
 //! Promises: for a valid frame, [`synthetic_readings`] returns exactly `frame.slots` readings, each within
-//! [`MAX_READING_WH`], and the same `(seed, frame)` always gives the same readings (only IEEE
+//! [`MAX_READING`], and the same `(seed, frame)` always gives the same readings (only IEEE
 //! arithmetic, no platform maths functions). A slot's reading depends on the seed and the slot's
 //! start and length only, so a day inside a month frame reads the same as that day's own frame.
 //!
@@ -10,11 +10,18 @@
 //! 17:00-21:00 of up to ~2.5 kW; on weekends a later, flatter morning and more daytime use;
 //! a per-day level factor, per-slot noise and occasional appliance bursts. A slot's energy is
 //! its average power times its length.
+//!
+//! [`synthetic_measured`] gives the same household in any [`EnergyUnit`] and, for a size with
+//! an export register, with rooftop solar (a clear-sky bell of 3-5 kWp peak around 12:30 UTC,
+//! scaled per day by a cloud factor): each slot's import is what consumption exceeds
+//! generation by, its export what generation exceeds consumption by.
 
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
-use zkmeter_circuit::constants::MAX_READING_WH;
-use zkmeter_protocol::Frame;
+use zkmeter_circuit::constants::MAX_READING;
+use zkmeter_protocol::{EnergyUnit, Frame};
+
+use crate::record::Measured;
 
 use crate::error::MeterError;
 use crate::{mix_seed, unit_f64};
@@ -79,11 +86,63 @@ fn bump(hour: f64, centre: f64, half_width: f64) -> f64 {
 ///
 /// Fails only on an invalid frame.
 pub fn synthetic_readings(frame: &Frame, seed: u64) -> Result<Vec<u32>, MeterError> {
+    let watts = household_watts(frame, seed)?;
+    let minutes = f64::from(frame.slot_minutes);
+    Ok(watts
+        .iter()
+        .map(|w| to_unit(w * minutes / 60.0, EnergyUnit::WH))
+        .collect())
+}
+
+/// The synthetic household of `seed` measured in `unit`; with solar panels (an export
+/// register) when `frame.size` has one. Every slot measured.
+///
+/// Fails only on an invalid frame.
+pub fn synthetic_measured(
+    frame: &Frame,
+    seed: u64,
+    unit: EnergyUnit,
+) -> Result<Measured, MeterError> {
+    let watts = household_watts(frame, seed)?;
+    let hours = f64::from(frame.slot_minutes) / 60.0;
+    let solar = frame.size.has_export();
+    let peak_w = 3000.0 + 2000.0 * unit_f64(&mut ChaCha20Rng::seed_from_u64(mix_seed(seed, 5)));
+    let (mut import, mut export) = (Vec::new(), Vec::new());
+    for (i, w) in watts.iter().enumerate() {
+        let start = frame.slot_start(i as u32);
+        let day = start.div_euclid(86_400);
+        let hour = (start.rem_euclid(86_400) as f64 + 1800.0 * hours) / 3600.0;
+        let clouds = 0.2 + 0.8 * unit_f64(&mut ChaCha20Rng::seed_from_u64(mix_seed(seed, 7 ^ day as u64)));
+        let generated = if solar {
+            peak_w * clouds * bump(hour, 12.5, 6.5)
+        } else {
+            0.0
+        };
+        import.push(to_unit((w - generated).max(0.0) * hours, unit));
+        export.push(to_unit((generated - w).max(0.0) * hours, unit));
+    }
+    Ok(Measured {
+        unit,
+        import,
+        export: solar.then_some(export),
+        filled: 0,
+    })
+}
+
+/// Wh to readings in `unit`, rounded, within the bound.
+fn to_unit(wh: f64, unit: EnergyUnit) -> u32 {
+    let scale = 10f64.powi(-i32::from(unit.exponent()));
+    // Always finite and non-negative; the bound is far above any household slot.
+    ((wh * scale).round().max(0.0) as u32).min(MAX_READING)
+}
+
+/// The household's average power (W) in every slot of `frame`.
+fn household_watts(frame: &Frame, seed: u64) -> Result<Vec<f64>, MeterError> {
     frame.validate()?;
     let house = Household::new(seed);
     let minutes = f64::from(frame.slot_minutes);
     let mut day_cache: Option<(i64, f64, f64)> = None;
-    let readings = (0..frame.slots)
+    let watts = (0..frame.slots)
         .map(|i| {
             let start = frame.slot_start(i);
             let day = start.div_euclid(86_400);
@@ -108,12 +167,10 @@ pub fn synthetic_readings(frame: &Frame, seed: u64) -> Result<Vec<u32>, MeterErr
                 // Kettle, oven or washing machine for part of the slot.
                 watts += (1000.0 + 1000.0 * unit_f64(&mut rng)) * 15.0 / minutes.max(15.0);
             }
-            let wh = (watts * minutes / 60.0).round();
-            // Always finite and non-negative; the bound is far above any household slot.
-            (wh.max(0.0) as u32).min(MAX_READING_WH)
+            watts
         })
         .collect();
-    Ok(readings)
+    Ok(watts)
 }
 
 #[cfg(test)]
@@ -169,7 +226,7 @@ mod tests {
             let f = month(minutes, size);
             for seed in 0..5 {
                 let r = synthetic_readings(&f, seed).unwrap();
-                assert!(r.iter().all(|&wh| wh > 0 && wh <= MAX_READING_WH));
+                assert!(r.iter().all(|&wh| wh > 0 && wh <= MAX_READING));
                 let to_w = 60.0 / f64::from(minutes);
                 let night = mean(&f, &r, 1..5, false) * to_w;
                 let evening = mean(&f, &r, 17..21, false) * to_w;

@@ -100,7 +100,7 @@ pub fn demo_tariff(frame: &Frame, seed: u64) -> Result<Tariff, MeterError> {
         };
         prices.get(hh).copied().unwrap_or(0)
     };
-    let prices = (0..frame.slots)
+    let prices: Vec<i64> = (0..frame.slots)
         .map(|i| {
             let t = frame.slot_start(i);
             if frame.slot_minutes == 60 {
@@ -110,8 +110,14 @@ pub fn demo_tariff(frame: &Frame, seed: u64) -> Result<Tariff, MeterError> {
             }
         })
         .collect();
+    // An export tariff in the style of Agile Outgoing: a share of the import price, never
+    // below zero (for two-register frames only).
+    let export = frame
+        .size
+        .has_export()
+        .then(|| prices.iter().map(|&p| (p * 45 / 100 + 2_000).max(0)).collect());
     let id = format!("demo-{seed}-{}", frame.start.to_datetime().format("%Y%m%d"));
-    Ok(Tariff::new(&id, "GBP", *frame, prices)?)
+    Ok(Tariff::with_registers(&id, "GBP", *frame, prices, export)?)
 }
 
 #[cfg(test)]

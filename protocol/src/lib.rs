@@ -8,6 +8,7 @@
 //!   sizes, amounts;
 //! * [`tariff`]: the utility's per-slot prices and their digest;
 //! * [`period`]: the meter's signed readings (consumer side only);
+//! * [`figures`]: a bill's public figures, normalised to pico-currency and mWh;
 //! * [`submission`]: the bill the plugin sends to the utility;
 //! * [`envelope`]: the versioned binary envelope of period and submission files;
 //! * [`statement`]: the signed meter statement, the context hash, and the one builder of a
@@ -22,6 +23,7 @@
 pub mod encoding;
 pub mod envelope;
 pub mod error;
+pub mod figures;
 pub mod frame;
 pub mod fs;
 pub mod ids;
@@ -35,6 +37,7 @@ pub mod unit;
 pub use encoding::FieldBytes;
 pub use envelope::{FileKind, ZkFile};
 pub use error::{FileError, ProtocolError};
+pub use figures::BillFigures;
 pub use frame::{Frame, UtcTime};
 pub use ids::{MeterId, PlanId, SignatureBytes};
 pub use period::Period;

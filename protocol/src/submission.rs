@@ -63,6 +63,17 @@ impl Submission {
         MeterStatement::new(self.facts(), &self.commitment)
     }
 
+    /// The bill's public figures as claimed.
+    pub fn figures(&self) -> crate::figures::BillFigures {
+        crate::figures::BillFigures {
+            unit: self.unit,
+            bill: self.bill,
+            import_energy: self.import_energy,
+            export_energy: self.export_energy,
+            filled: self.filled,
+        }
+    }
+
     /// The bill this submission claims (its public inputs come from it).
     pub fn claim(&self) -> BillClaim<'_> {
         BillClaim {

@@ -65,12 +65,24 @@ pub struct Tariff {
 }
 
 impl Tariff {
-    /// Builds and validates a tariff.
+    /// Builds and validates a tariff of import prices (for a one-register frame).
     pub fn new(
         tariff_id: &str,
         currency: &str,
         frame: Frame,
         prices: Vec<i64>,
+    ) -> Result<Self, ProtocolError> {
+        Self::with_registers(tariff_id, currency, frame, prices, None)
+    }
+
+    /// Builds and validates a tariff of import prices and, for a two-register frame, export
+    /// credits.
+    pub fn with_registers(
+        tariff_id: &str,
+        currency: &str,
+        frame: Frame,
+        prices: Vec<i64>,
+        export_prices: Option<Vec<i64>>,
     ) -> Result<Self, ProtocolError> {
         let t = Tariff {
             format: TARIFF_FORMAT.into(),
@@ -80,7 +92,7 @@ impl Tariff {
             price_unit: PRICE_UNIT.into(),
             frame,
             prices,
-            export_prices: None,
+            export_prices,
             plan: None,
         };
         t.validate()?;

@@ -92,7 +92,7 @@ pub fn check_period(period: &Period, meter_key: &MeterPublicKey) -> Result<(), P
     verify_statement(meter_key, &period.statement(), &period.signature)
         .map_err(ProverError::Signature)?;
     let blinding = period.blinding.to_fp("blinding value")?;
-    let recomputed = primitives::commitment(period.frame.size, &period.readings, blinding)?;
+    let recomputed = primitives::commitment(period.frame.size, period.readings(), blinding)?;
     if period.commitment.to_fp("commitment")? != recomputed {
         return Err(ProverError::CommitmentMismatch);
     }
@@ -116,13 +116,17 @@ fn public_inputs_with(
             tariff: tariff.frame,
         });
     }
-    let (bill, energy_wh) = primitives::bill(&tariff.prices, &period.readings)?;
+    let totals = primitives::bill(
+        &tariff.prices,
+        tariff.export_prices.as_deref(),
+        period.readings(),
+    )?;
     let claim = BillClaim {
-        meter_id: &period.meter_id,
-        frame: &period.frame,
+        facts: period.facts(),
         commitment: &period.commitment,
-        bill,
-        energy_wh,
+        bill: totals.bill,
+        import_energy: totals.import_energy,
+        export_energy: totals.export_energy,
     };
     Ok(claim.public_inputs(tariff, tariff_digest)?)
 }
@@ -138,7 +142,7 @@ pub struct Checked<'a> {
 }
 
 impl Checked<'_> {
-    /// The public inputs: commitment, exact bill and energy, context.
+    /// The public inputs: commitment, exact bill and energies, context.
     pub fn public(&self) -> &PublicInputs {
         &self.public
     }
@@ -252,16 +256,19 @@ impl Plugin {
         }
         let blinding = period.blinding.to_fp("blinding value")?;
         let instance = public.to_instance();
-        let proof = Proof::create(&self.pk, &period.readings, blinding, &instance, rng)?;
+        let proof = Proof::create(&self.pk, period.readings(), blinding, &instance, rng)?;
         Ok(Submission {
             meter_id: period.meter_id.clone(),
             frame: period.frame,
+            unit: period.unit,
+            filled: period.filled,
             commitment: period.commitment,
             meter_signature: period.signature,
             tariff_id: tariff.tariff_id.clone(),
             tariff_digest: *tariff_digest,
             bill: public.bill,
-            energy_wh: public.energy_wh,
+            import_energy: public.import_energy,
+            export_energy: public.export_energy,
             proof: proof.into_bytes(),
         })
     }
