@@ -3,7 +3,7 @@
 //! Real data in, real tariffs in: the importers that turn what households and markets publish
 //! into zkmeter's exact integer units, strictly against a [`Frame`].
 //!
-//! * [`readings`]: Green Button (ESPI) XML and readings CSV -> one Wh value per slot.
+//! * [`readings`]: Green Button (ESPI) XML, readings CSV and P1 telegrams -> one Wh value per slot.
 //! * [`tariffs`]: Octopus Agile CSV, ENTSO-E A44 XML and OpenEI URDB JSON -> one price per slot
 //!   in micro-currency per kWh.
 //! * [`decimal`]: exact decimal text -> fixed point (half-to-even rounding where it must round).

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use zkmeter_import::readings::csv::parse_readings_csv;
 use zkmeter_import::readings::green_button::parse_green_button;
+use zkmeter_import::readings::p1::{parse_p1, parse_p1_telegrams};
 use zkmeter_import::tariffs::agile::parse_agile;
 use zkmeter_import::tariffs::entsoe::parse_entsoe;
 use zkmeter_import::tariffs::prices_for_frame;
@@ -119,6 +120,22 @@ fn csv_importers_never_panic() {
     mutate(readings, 90, 3000, &|b| {
         if let Ok(iv) = parse_readings_csv(b, &f) {
             let _ = fit_to_frame(&iv, &f, Fill::Zero);
+        }
+    });
+}
+
+#[test]
+fn p1_never_panics() {
+    // Three consecutive real telegrams (lines 17..121 of the capture: 14:05:19Z..14:05:21Z).
+    let capture = read("p1/dsmr-tools/ttyUSB0-raw.txt");
+    let lines: Vec<&[u8]> = capture.split_inclusive(|&b| b == b'\n').collect();
+    let honest = lines[16..16 + 3 * 35].concat();
+    assert_eq!(parse_p1_telegrams(&honest).map(|t| t.len()).ok(), Some(3));
+    let f = frame("2019-03-24T14:00:00Z", 15, 1);
+    mutate(&honest, 300, 3000, &|b| {
+        let _ = parse_p1_telegrams(b);
+        if let Ok(r) = parse_p1(b, &f) {
+            let _ = fit_to_frame(&r.import, &f, Fill::Zero);
         }
     });
 }

@@ -16,6 +16,7 @@
 
 pub mod csv;
 pub mod green_button;
+pub mod p1;
 
 use std::collections::BTreeMap;
 
