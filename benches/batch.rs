@@ -22,7 +22,7 @@
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
-use zkmeter_meter::{demo_tariff, record, synthetic_readings, MeterSigningKey};
+use zkmeter_meter::{demo_tariff, record, synthetic_measured, MeterSigningKey};
 use zkmeter_protocol::{
     verify_statement, CircuitSize, Frame, MeterId, Submission, UtcTime, ZkFile,
 };
@@ -64,7 +64,8 @@ fn bench(c: &mut Criterion) {
     let fixtures: Vec<_> = (0..proofs)
         .map(|i| {
             let key = MeterSigningKey::generate(&mut rng).unwrap();
-            let readings = synthetic_readings(&frame, i as u64).unwrap();
+            let readings =
+                synthetic_measured(&frame, i as u64, zkmeter_protocol::EnergyUnit::MILLI_WH).unwrap();
             let id = MeterId::new(&format!("m-{i}")).unwrap();
             let period = record(&key, id, frame, readings, &mut rng).unwrap();
             let sub = plugin
@@ -155,8 +156,11 @@ fn bench(c: &mut Criterion) {
                             size: size.name().into(),
                             plan: tariff.plan_id().to_string(),
                             tariff_id: tariff.tariff_id.clone(),
-                            bill: sub.bill,
-                            energy_wh: sub.energy_wh,
+                            unit: sub.unit.exponent(),
+                            bill_pico: sub.figures().bill_pico(),
+                            import_mwh: sub.figures().import_mwh(),
+                            export_mwh: sub.figures().export_mwh(),
+                            filled: sub.filled,
                             submission_sha256: [next as u8; 32],
                             file: format!("m-{next}.bin"),
                             run,

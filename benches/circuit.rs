@@ -20,24 +20,58 @@ use zkmeter_circuit::{
     VerifyingKey,
 };
 
-/// A full period (every slot used) with a market-shaped price series, and its tariff.
-fn statement(size: CircuitSize) -> (Vec<u32>, Fp, TariffPrices, PublicInputs) {
-    let n = size.capacity();
-    let readings: Vec<u32> = (0..n as u32).map(|i| 50 + (i * 7919) % 700).collect();
-    let prices: Vec<i64> = (0..n as i64)
-        .map(|i| (i * 104_729) % 420_000 - 50_000)
-        .collect();
-    let blinding = Fp::from(0xdead_beef_u64);
-    let (bill, energy_wh) = native::bill(&prices, &readings).unwrap();
-    let public = PublicInputs {
-        size,
-        commitment: native::commitment(size, &readings, blinding).unwrap(),
-        bill,
-        energy_wh,
-        context: Fp::from(7u64),
-    };
-    let tariff = TariffPrices::new(size, &prices).unwrap();
-    (readings, blinding, tariff, public)
+/// The readings of a full period (every slot used) in mWh, as North American meters count
+/// (0.05-0.75 kWh per slot; export readings for a two-register size), with a market-shaped
+/// price series, and its tariff.
+struct Statement {
+    import: Vec<u32>,
+    export: Option<Vec<u32>>,
+    blinding: Fp,
+    tariff: TariffPrices,
+    public: PublicInputs,
+}
+
+impl Statement {
+    fn new(size: CircuitSize) -> Self {
+        let n = size.capacity();
+        let import: Vec<u32> = (0..n as u32).map(|i| 50_000 + (i * 7919) % 700_000).collect();
+        let export = size
+            .has_export()
+            .then(|| (0..n as u32).map(|i| (i * 104_723) % 400_000).collect::<Vec<_>>());
+        let prices: Vec<i64> = (0..n as i64)
+            .map(|i| (i * 104_729) % 420_000 - 50_000)
+            .collect();
+        let credits = size.has_export().then(|| prices.iter().map(|p| p / 2).collect::<Vec<_>>());
+        let blinding = Fp::from(0xdead_beef_u64);
+        let readings = native::Readings {
+            import: &import,
+            export: export.as_deref(),
+        };
+        let totals = native::bill(&prices, credits.as_deref(), readings).unwrap();
+        let public = PublicInputs {
+            size,
+            commitment: native::commitment(size, readings, blinding).unwrap(),
+            bill: totals.bill,
+            import_energy: totals.import_energy,
+            export_energy: totals.export_energy,
+            context: Fp::from(7u64),
+        };
+        let tariff = TariffPrices::new(size, &prices, credits.as_deref()).unwrap();
+        Statement {
+            import,
+            export,
+            blinding,
+            tariff,
+            public,
+        }
+    }
+
+    fn readings(&self) -> native::Readings<'_> {
+        native::Readings {
+            import: &self.import,
+            export: self.export.as_deref(),
+        }
+    }
 }
 
 fn bench(c: &mut Criterion) {
@@ -47,28 +81,34 @@ fn bench(c: &mut Criterion) {
                 .load(size.k(), |_| {})
                 .expect("IPA parameters"),
         );
-        let (readings, blinding, tariff, public) = statement(size);
+        let statement = Statement::new(size);
+        let (readings, blinding, tariff, public) = (
+            statement.readings(),
+            statement.blinding,
+            &statement.tariff,
+            &statement.public,
+        );
         let mut group = c.benchmark_group(size.name());
         group.sample_size(10);
         group.bench_function(BenchmarkId::new("keygen", size.capacity()), |b| {
-            b.iter(|| ProvingKey::build(black_box(&tariff), params.clone()).unwrap())
+            b.iter(|| ProvingKey::build(black_box(tariff), params.clone()).unwrap())
         });
         group.bench_function(BenchmarkId::new("verifying-key", size.capacity()), |b| {
-            b.iter(|| VerifyingKey::build(black_box(&tariff), params.clone()).unwrap())
+            b.iter(|| VerifyingKey::build(black_box(tariff), params.clone()).unwrap())
         });
-        let pk = ProvingKey::build(&tariff, params.clone()).unwrap();
-        let vk = VerifyingKey::build(&tariff, params.clone()).unwrap();
+        let pk = ProvingKey::build(tariff, params.clone()).unwrap();
+        let vk = VerifyingKey::build(tariff, params.clone()).unwrap();
         let instance = public.to_instance();
         let mut seed = 0;
         group.bench_function(BenchmarkId::new("prove", size.capacity()), |b| {
             b.iter(|| {
                 seed += 1;
                 let rng = ChaCha20Rng::seed_from_u64(seed);
-                Proof::create(&pk, &readings, blinding, &instance, rng).unwrap()
+                Proof::create(&pk, readings, blinding, &instance, rng).unwrap()
             })
         });
         let rng = ChaCha20Rng::seed_from_u64(0);
-        let proof = Proof::create(&pk, &readings, blinding, &instance, rng).unwrap();
+        let proof = Proof::create(&pk, readings, blinding, &instance, rng).unwrap();
         group.bench_function(BenchmarkId::new("verify", size.capacity()), |b| {
             b.iter(|| black_box(&proof).verify(&vk, black_box(&instance)).unwrap())
         });

@@ -18,7 +18,7 @@ use common::{assert_fails, assert_ok, zkmeter, Run};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use zkmeter_circuit::Fp;
-use zkmeter_meter::{demo_tariff, record_with_blinding, synthetic_readings, MeterSigningKey};
+use zkmeter_meter::{demo_tariff, record_with_blinding, synthetic_readings, Measured, MeterSigningKey};
 use zkmeter_protocol::{CircuitSize, Frame, MeterId, PlanId, Submission, Tariff, UtcTime, ZkFile};
 use zkmeter_prover::Plugin;
 use zkmeter_verifier::ledger::Ledger;
@@ -79,7 +79,7 @@ fn fixture() -> &'static Fixture {
                 &key,
                 MeterId::new(METER).unwrap(),
                 frame,
-                synthetic_readings(&frame, seed).unwrap(),
+                Measured::import_wh(synthetic_readings(&frame, seed).unwrap()),
                 Fp::from(seed),
             )
             .unwrap();

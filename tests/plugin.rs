@@ -4,7 +4,7 @@
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use zkmeter_circuit::Fp;
-use zkmeter_meter::{demo_tariff, record_with_blinding, synthetic_readings, MeterSigningKey};
+use zkmeter_meter::{demo_tariff, record_with_blinding, synthetic_readings, Measured, MeterSigningKey};
 use zkmeter_protocol::{CircuitSize, FieldBytes, Frame, MeterId, Period, Tariff, UtcTime};
 use zkmeter_prover::{check_period, public_inputs, Plugin, ProverError};
 
@@ -24,7 +24,7 @@ fn fixture() -> Fixture {
         &key,
         MeterId::new("m-1").unwrap(),
         frame,
-        readings,
+        Measured::import_wh(readings),
         Fp::from(77u64),
     )
     .unwrap();
@@ -47,8 +47,12 @@ fn honest_period_is_proved_and_every_corruption_is_refused_with_its_reason() {
 
     // Honest: proved, with the exact bill.
     let submission = plugin.prove(&f.period, &f.tariff, None, rng()).unwrap();
-    let expected = zkmeter_circuit::primitives::bill(&f.tariff.prices, &f.period.readings).unwrap();
-    assert_eq!((submission.bill, submission.energy_wh), expected);
+    let expected =
+        zkmeter_circuit::primitives::bill(&f.tariff.prices, None, f.period.readings()).unwrap();
+    assert_eq!(
+        (submission.bill, submission.import_energy, submission.export_energy),
+        (expected.bill, expected.import_energy, 0)
+    );
     let pinned = f.key.public_key();
     plugin
         .prove(&f.period, &f.tariff, Some(&pinned), rng())
@@ -56,7 +60,7 @@ fn honest_period_is_proved_and_every_corruption_is_refused_with_its_reason() {
 
     // A tampered reading or blinding value no longer opens the commitment.
     let mut p = f.period.clone();
-    p.readings[3] += 1;
+    p.import[3] += 1;
     assert!(matches!(
         plugin.prove(&p, &f.tariff, None, rng()),
         Err(ProverError::CommitmentMismatch)

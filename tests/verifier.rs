@@ -5,7 +5,7 @@ use rand_core::SeedableRng;
 use std::sync::Arc;
 
 use zkmeter_circuit::{Fp, IpaParams};
-use zkmeter_meter::{demo_tariff, record_with_blinding, synthetic_readings, MeterSigningKey};
+use zkmeter_meter::{demo_tariff, record_with_blinding, synthetic_readings, Measured, MeterSigningKey};
 use zkmeter_protocol::{
     CircuitSize, Frame, MeterId, MeterPublicKey, Submission, Tariff, UtcTime, ZkFile,
 };
@@ -38,7 +38,7 @@ fn setup() -> (Verifier, MeterPublicKey, Tariff, Submission) {
         &key,
         MeterId::new("meter-7").unwrap(),
         frame,
-        synthetic_readings(&frame, 1).unwrap(),
+        Measured::import_wh(synthetic_readings(&frame, 1).unwrap()),
         Fp::from(5u64),
     )
     .unwrap();
@@ -59,8 +59,7 @@ fn honest_submission_is_accepted_and_each_alteration_rejected_for_its_reason() {
     assert_eq!(
         accepted,
         Accepted {
-            bill: honest.bill,
-            energy_wh: honest.energy_wh
+            figures: honest.figures()
         }
     );
 
@@ -92,8 +91,16 @@ fn honest_submission_is_accepted_and_each_alteration_rejected_for_its_reason() {
     s.bill += 1;
     assert!(matches!(check(&s, &tariff), Rejection::ProofInvalid));
     let mut s = honest.clone();
-    s.energy_wh += 1;
+    s.import_energy += 1;
     assert!(matches!(check(&s, &tariff), Rejection::ProofInvalid));
+    // The unit or the filled-slot count changed: the meter signed them, the signature fails
+    // (a bill in mWh presented as Wh would be a thousand times larger, or smaller).
+    let mut s = honest.clone();
+    s.unit = zkmeter_protocol::EnergyUnit::MILLI_WH;
+    assert!(matches!(check(&s, &tariff), Rejection::Signature(_)));
+    let mut s = honest.clone();
+    s.filled = 1;
+    assert!(matches!(check(&s, &tariff), Rejection::Signature(_)));
     // Proof bit-flipped, truncated, extended.
     let mut s = honest.clone();
     s.proof[100] ^= 4;
@@ -190,7 +197,7 @@ fn single_verify_and_the_batch_job_reject_each_case_for_the_same_reason() {
         cases.push((name, s));
     };
     add("bill", &|s| s.bill += 1);
-    add("energy", &|s| s.energy_wh += 1);
+    add("energy", &|s| s.import_energy += 1);
     add("proof-flipped", &|s| s.proof[100] ^= 4);
     add("proof-truncated", &|s| {
         s.proof.pop();
@@ -252,8 +259,10 @@ fn single_verify_and_the_batch_job_reject_each_case_for_the_same_reason() {
             meter_id: Some(s.meter_id.to_string()),
             period_start: Some(s.frame.start.to_string()),
             outcome: Outcome::Rejected,
-            bill: None,
-            energy_wh: None,
+            bill_pico: None,
+            import_mwh: None,
+            export_mwh: None,
+            filled: None,
             reason: single.to_string(),
         };
         let (summary, report) = batch_of_one(name, s);

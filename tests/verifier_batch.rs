@@ -5,7 +5,7 @@
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use zkmeter_circuit::Fp;
-use zkmeter_meter::{demo_tariff, record_with_blinding, synthetic_readings, MeterSigningKey};
+use zkmeter_meter::{demo_tariff, record_with_blinding, synthetic_readings, Measured, MeterSigningKey};
 use zkmeter_protocol::{CircuitSize, Frame, MeterId, MeterPublicKey, Submission, Tariff, UtcTime};
 use zkmeter_prover::Plugin;
 use zkmeter_verifier::batch::{verify_all, verify_all_on};
@@ -42,7 +42,7 @@ fn setup() -> (Verifier, UtilityTariff, Vec<Item>) {
                 &key,
                 MeterId::new(&format!("m-{i}")).unwrap(),
                 frame,
-                synthetic_readings(&frame, i).unwrap(),
+                Measured::import_wh(synthetic_readings(&frame, i).unwrap()),
                 Fp::from(1000 + i),
             )
             .unwrap();

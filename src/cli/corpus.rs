@@ -28,7 +28,7 @@ use clap::Args;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use rayon::prelude::*;
-use zkmeter_meter::{demo_tariff, record, synthetic_readings, MeterSigningKey};
+use zkmeter_meter::{demo_tariff, record, synthetic_measured, MeterSigningKey};
 use zkmeter_protocol::fs::write_atomic;
 use zkmeter_protocol::{CircuitSize, Frame, MeterId, Period, Submission, Tariff, UtcTime, ZkFile};
 use zkmeter_prover::Plugin;
@@ -95,7 +95,8 @@ fn period_of(
     let mut rng = ChaCha20Rng::seed_from_u64(meter_seed(seed, i as u64));
     let key = MeterSigningKey::generate(&mut rng).map_err(|e| usage("meter key", e))?;
     let readings =
-        synthetic_readings(&frame, meter_seed(seed, i as u64)).map_err(|e| usage("readings", e))?;
+        synthetic_measured(&frame, meter_seed(seed, i as u64), zkmeter_protocol::EnergyUnit::WH)
+            .map_err(|e| usage("readings", e))?;
     let period = record(&key, id, frame, readings, &mut rng).map_err(|e| usage("record", e))?;
     Ok((key, period))
 }

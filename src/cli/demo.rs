@@ -63,7 +63,7 @@ fn real_inputs(keys: &Path, period: &Path, tariff_path: &Path) -> Result<(), Cli
     let shift = REAL_SHIFT_WEEKS * 7 * 86_400;
     let profile_start = UtcTime::parse(REAL_PROFILE_DAY).map_err(|e| usage("demo", e))?;
     let start = UtcTime::from_unix(profile_start.unix() + shift).map_err(|e| usage("demo", e))?;
-    let size = CircuitSize::smallest_fitting(REAL_SLOTS as usize)
+    let size = CircuitSize::smallest_fitting(REAL_SLOTS as usize, 1)
         .ok_or_else(|| usage("demo", "no circuit size holds a day of half-hours"))?;
     let frame =
         Frame::new(start, REAL_SLOT_MINUTES, REAL_SLOTS, size).map_err(|e| usage("demo", e))?;
@@ -84,14 +84,15 @@ fn real_inputs(keys: &Path, period: &Path, tariff_path: &Path) -> Result<(), Cli
     let key = MeterSigningKey::read_pem(&keys.join("meter.key")).map_err(|e| usage("key", e))?;
     let meter_id = MeterId::new("demo-meter-real").map_err(|e| usage("demo", e))?;
     let mut rng = rand_core::UnwrapErr(rand::rngs::SysRng);
-    let p = zkmeter_meter::record(&key, meter_id, frame, readings, &mut rng)
+    let measured = zkmeter_meter::Measured::import_wh(readings);
+    let p = zkmeter_meter::record(&key, meter_id, frame, measured, &mut rng)
         .map_err(|e| CliError::Rejected(e.to_string()))?;
     p.write(period).map_err(|e| usage("write", e))?;
-    let energy: u64 = p.readings.iter().map(|&r| u64::from(r)).sum();
+    let energy: u128 = p.import.iter().map(|&r| u128::from(r)).sum();
     println!(
         "recorded {} slots ({frame}), 15-minute readings summed into half-hours, {} kWh, signed",
         frame.slots,
-        super::format_kwh(energy)
+        p.unit.format_kwh(energy)
     );
 
     println!(
@@ -171,11 +172,10 @@ pub fn run(args: DemoArgs, store: &zkmeter_params::ParamStore) -> Result<(), Cli
     timings.push(("utility total", started.elapsed().as_secs_f64()));
     let (sub, currency) = (&checked.submission, checked.currency());
     println!(
-        "ACCEPTED: meter {} period {}\n  bill   {}\n  energy {} kWh",
+        "ACCEPTED: meter {} period {}\n  {}",
         sub.meter_id,
         sub.frame,
-        super::format_bill(accepted.bill, currency),
-        super::format_kwh(accepted.energy_wh)
+        super::describe(&accepted.figures, currency)
     );
 
     println!("\nTimings:");

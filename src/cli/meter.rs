@@ -3,12 +3,14 @@
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
-use zkmeter_import::readings::{csv::read_readings_csv, green_button::read_green_button};
-use zkmeter_import::{fit_to_frame, Fill};
-use zkmeter_meter::{keygen_to_dir, record, synthetic_readings, MeterSigningKey};
-use zkmeter_protocol::{CircuitSize, Frame, MeterId, UtcTime, ZkFile};
+use zkmeter_import::readings::{
+    csv::read_readings_csv, green_button::read_green_button, p1::read_p1,
+};
+use zkmeter_import::{fit_to_frame, Fill, Interval};
+use zkmeter_meter::{keygen_to_dir, record, synthetic_measured, Measured, MeterSigningKey};
+use zkmeter_protocol::{CircuitSize, EnergyUnit, Frame, MeterId, UtcTime, ZkFile};
 
-use super::{format_kwh, usage, CliError};
+use super::{usage, CliError};
 
 #[derive(Debug, Subcommand)]
 pub enum MeterCommand {
@@ -42,8 +44,10 @@ pub struct FrameArgs {
     /// Slot length in minutes: 15, 30 or 60.
     #[arg(long, value_name = "M")]
     pub slot_minutes: u16,
-    /// Circuit size: day-15min, month-30min or month-15min (`zkmeter circuit-info` lists their
-    /// capacities); the slot count must fit.
+    /// Circuit size: day-15min, month-30min or month-15min for an import register alone, or
+    /// day-15min-ie, month-30min-ie or month-15min-ie for import and export registers (a
+    /// household with solar panels; the tariff then has export credits). `zkmeter
+    /// circuit-info` lists their capacities; the slot count must fit.
     #[arg(long, value_name = "NAME", value_parser = super::parse_size)]
     pub size: CircuitSize,
     /// Number of slots. Default: one UTC day for day sizes, one calendar month for month sizes
@@ -90,7 +94,7 @@ impl FrameArgs {
 }
 
 #[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("source").required(true).args(["readings", "green_button", "synthetic"])))]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["readings", "green_button", "p1", "synthetic"])))]
 pub struct RecordArgs {
     /// The meter's private key (PKCS#8 PEM).
     #[arg(long, value_name = "FILE")]
@@ -112,14 +116,25 @@ pub struct RecordArgs {
     /// fill 30- or 60-minute slots (summed exactly), longer readings are refused.
     #[arg(long, value_name = "FILE.xml")]
     green_button: Option<PathBuf>,
-    /// What to do with slots that have no reading (CSV or Green Button): by default the file
-    /// is refused, naming the first missing slot; `zero` bills them as 0 Wh and records
-    /// `fill: "zero-N-slots"` in the period file.
+    /// Read import and export readings from a file of P1 telegrams (DSMR / e-MUCS, the meter's
+    /// own port in NL, BE, LU): each slot's reading is the register delta between the
+    /// telegrams at its start and end (tariff 1 and 2 registers summed; CRC checked). A
+    /// one-register size bills the import register only.
+    #[arg(long, value_name = "FILE")]
+    p1: Option<PathBuf>,
+    /// What to do with slots that have no reading (CSV, Green Button or P1): by default the
+    /// file is refused, naming the first missing slot; `zero` bills them as 0 and the meter
+    /// signs how many slots it filled, which the utility sees (`verify`, batch report).
     #[arg(long, value_name = "RULE", value_parser = ["zero"])]
     fill_missing: Option<String>,
-    /// Generate a deterministic synthetic household from this seed instead.
+    /// Generate a deterministic synthetic household from this seed instead (with rooftop
+    /// solar for an `-ie` size).
     #[arg(long, value_name = "SEED")]
     synthetic: Option<u64>,
+    /// The unit of the synthetic readings: Wh (default) or mWh (10^-3 Wh, as North American
+    /// meters count). Imported files keep the unit they count in.
+    #[arg(long, value_name = "UNIT", value_parser = parse_unit, requires = "synthetic")]
+    unit: Option<EnergyUnit>,
     /// Where to write the period file.
     #[arg(long, value_name = "FILE")]
     out: PathBuf,
@@ -142,8 +157,10 @@ impl RecordArgs {
             frame: FrameArgs::natural(start, slot_minutes, size),
             readings: None,
             green_button: None,
+            p1: None,
             fill_missing: None,
             synthetic: Some(seed),
+            unit: None,
             out,
         }
     }
@@ -172,59 +189,129 @@ pub fn run(command: MeterCommand) -> Result<(), CliError> {
             let rejected = |path: &PathBuf, e: zkmeter_import::ImportError| {
                 CliError::Rejected(format!("{}: {e}", path.display()))
             };
-            let (readings, filled) = match (&args.readings, &args.green_button, args.synthetic) {
-                (Some(csv), _, _) => {
-                    let intervals = read_readings_csv(csv, &frame).map_err(|e| rejected(csv, e))?;
-                    let r = fit_to_frame(&intervals, &frame, fill).map_err(|e| rejected(csv, e))?;
-                    (r.readings, r.filled)
-                }
-                (None, Some(xml), _) => {
-                    let gb = read_green_button(xml).map_err(|e| rejected(xml, e))?;
-                    println!(
-                        "Green Button: {} Wh readings in {} IntervalBlock(s){}",
-                        gb.intervals.len(),
-                        gb.blocks,
-                        if gb.skipped_blocks > 0 {
-                            format!(" ({} non-Wh block(s) skipped)", gb.skipped_blocks)
-                        } else {
-                            String::new()
-                        }
-                    );
-                    let r =
-                        fit_to_frame(&gb.intervals, &frame, fill).map_err(|e| rejected(xml, e))?;
-                    (r.readings, r.filled)
-                }
-                (None, None, Some(seed)) => (
-                    synthetic_readings(&frame, seed).map_err(|e| usage("--synthetic", e))?,
-                    vec![],
-                ),
-                (None, None, None) => unreachable!("clap requires one source"),
-            };
+            let measured = read_measured(&args, &frame, fill)?;
+            let filled = measured.filled;
             let mut rng = rand_core::UnwrapErr(rand::rngs::SysRng);
-            let mut period = record(&key, meter_id, frame, readings, &mut rng)
+            let period = record(&key, meter_id, frame, measured, &mut rng)
                 .map_err(|e| CliError::Rejected(e.to_string()))?;
-            // The fill rule is not part of the signed statement: it tells the consumer how the
-            // readings were completed, and travels with them in the (private) period file.
-            period.fill = fill.record_name(filled.len());
-            if let Some(&first) = filled.first() {
-                let first =
-                    UtcTime::from_unix(first).map_or_else(|_| first.to_string(), |t| t.to_string());
+            if filled > 0 {
                 println!(
-                    "filled {} slot(s) with no reading with 0 Wh (first: {first}); recorded as fill '{}'",
-                    filled.len(),
-                    period.fill.as_deref().unwrap_or_default()
+                    "filled {filled} slot(s) that had no reading with 0; the meter signed the \
+                     count, so the utility sees it"
                 );
             }
             period.write(&args.out).map_err(|e| usage("--out", e))?;
-            let energy: u64 = period.readings.iter().map(|&r| u64::from(r)).sum();
+            let sum = |r: &[u32]| r.iter().map(|&v| u128::from(v)).sum::<u128>();
+            let export = period.export.as_deref().map_or_else(String::new, |e| {
+                format!(", export {} kWh", period.unit.format_kwh(sum(e)))
+            });
             println!(
-                "recorded {} slots ({}), {} kWh, signed; period file: {}",
+                "recorded {} slots ({}) in {}: import {} kWh{export}, signed; period file: {}",
                 frame.slots,
                 frame,
-                format_kwh(energy),
+                period.unit,
+                period.unit.format_kwh(sum(&period.import)),
                 args.out.display()
             );
             Ok(())
         }
+    }
+}
+
+/// `Wh`, `mWh` (case-insensitive), or an exponent `0`, `-1`, `-2`, `-3`.
+fn parse_unit(text: &str) -> Result<EnergyUnit, String> {
+    let exponent = match text.to_ascii_lowercase().as_str() {
+        "wh" | "0" => 0,
+        "mwh" | "-3" => -3,
+        "-1" => -1,
+        "-2" => -2,
+        _ => {
+            return Err(format!(
+                "'{text}' is not a unit: Wh, mWh, or an exponent of 10 from -3 to 0"
+            ))
+        }
+    };
+    EnergyUnit::new(exponent).map_err(|e| e.to_string())
+}
+
+/// The readings of `meter record`'s source, fitted to `frame`.
+fn read_measured(args: &RecordArgs, frame: &Frame, fill: Fill) -> Result<Measured, CliError> {
+    let rejected = |path: &PathBuf, e: zkmeter_import::ImportError| {
+        CliError::Rejected(format!("{}: {e}", path.display()))
+    };
+    let one_register = |path: &PathBuf| -> Result<(), CliError> {
+        if frame.size.has_export() {
+            return Err(CliError::Rejected(format!(
+                "{}: this source holds the import register only; size {} needs an export \
+                 register too (use {} or a source with both)",
+                path.display(),
+                frame.size,
+                frame.size.with_export(false)
+            )));
+        }
+        Ok(())
+    };
+    let fit = |path: &PathBuf, import: &[Interval], export: Option<&[Interval]>| {
+        let import = fit_to_frame(import, frame, fill).map_err(|e| rejected(path, e))?;
+        let export = export
+            .map(|e| fit_to_frame(e, frame, fill).map_err(|e| rejected(path, e)))
+            .transpose()?;
+        let mut filled: Vec<i64> = import.filled.clone();
+        if let Some(e) = &export {
+            filled.extend(&e.filled);
+        }
+        filled.sort_unstable();
+        filled.dedup();
+        Ok::<_, CliError>(Measured {
+            unit: EnergyUnit::WH,
+            import: import.readings,
+            export: export.map(|e| e.readings),
+            filled: filled.len() as u32,
+        })
+    };
+    match (&args.readings, &args.green_button, &args.p1, args.synthetic) {
+        (Some(csv), ..) => {
+            one_register(csv)?;
+            let intervals = read_readings_csv(csv, frame).map_err(|e| rejected(csv, e))?;
+            fit(csv, &intervals, None)
+        }
+        (None, Some(xml), ..) => {
+            one_register(xml)?;
+            let gb = read_green_button(xml).map_err(|e| rejected(xml, e))?;
+            println!(
+                "Green Button: {} Wh readings in {} IntervalBlock(s){}",
+                gb.intervals.len(),
+                gb.blocks,
+                if gb.skipped_blocks > 0 {
+                    format!(" ({} non-Wh block(s) skipped)", gb.skipped_blocks)
+                } else {
+                    String::new()
+                }
+            );
+            fit(xml, &gb.intervals, None)
+        }
+        (None, None, Some(p1), _) => {
+            let telegrams = read_p1(p1, frame).map_err(|e| rejected(p1, e))?;
+            println!(
+                "P1: {} telegram(s), {} of the frame's {} slot boundaries found",
+                telegrams.telegrams,
+                telegrams.boundaries,
+                frame.slots + 1
+            );
+            let export = frame.size.has_export().then_some(&telegrams.export[..]);
+            if export.is_none() && !telegrams.export.is_empty() {
+                println!(
+                    "note: the export register is not billed with size {} (use {} to bill it)",
+                    frame.size,
+                    frame.size.with_export(true)
+                );
+            }
+            fit(p1, &telegrams.import, export)
+        }
+        (None, None, None, Some(seed)) => {
+            synthetic_measured(frame, seed, args.unit.unwrap_or_default())
+                .map_err(|e| usage("--synthetic", e))
+        }
+        (None, None, None, None) => unreachable!("clap requires one source"),
     }
 }

@@ -14,7 +14,7 @@ mod verify;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
-use zkmeter_protocol::CircuitSize;
+use zkmeter_protocol::{BillFigures, CircuitSize};
 
 /// A command's failure, turned into one line on stderr and an exit code.
 #[derive(Debug, thiserror::Error)]
@@ -155,20 +155,40 @@ pub fn load_params(
     Ok(params)
 }
 
-/// Formats Wh as kWh with three decimals (exact).
-pub fn format_kwh(wh: u64) -> String {
-    format!("{}.{:03}", wh / 1000, wh % 1000)
-}
-
-/// Formats a bill in nano-currency as `CUR 12.34` (rounded half away from zero to cents) with
-/// the exact figure beside it.
-pub fn format_bill(nano: i128, currency: &str) -> String {
-    let cents = (nano.unsigned_abs() + 5_000_000) / 10_000_000;
-    let sign = if nano < 0 { "-" } else { "" };
+/// Formats a bill as `CUR 12.34` (rounded half away from zero to cents) with the exact
+/// figure beside it, every digit of its unit.
+pub fn format_bill(figures: &BillFigures, currency: &str) -> String {
+    let pico = figures.bill_pico();
+    let cents = (pico.unsigned_abs() + 5_000_000_000) / 10_000_000_000;
+    let sign = if pico < 0 { "-" } else { "" };
     format!(
         "{currency} {sign}{}.{:02} (exactly {} {currency})",
         cents / 100,
         cents % 100,
-        zkmeter_protocol::encoding::format_nano(nano)
+        zkmeter_protocol::encoding::format_bill(figures.bill, figures.unit)
     )
+}
+
+/// A bill's public figures in words: bill, import and export energy (exact kWh) and, when the
+/// meter filled slots it did not measure, how many.
+pub fn describe(figures: &BillFigures, currency: &str) -> String {
+    let unit = figures.unit;
+    let mut text = format!(
+        "bill {}, import {} kWh",
+        format_bill(figures, currency),
+        unit.format_kwh(u128::from(figures.import_energy))
+    );
+    if figures.export_energy > 0 {
+        text += &format!(
+            ", export {} kWh",
+            unit.format_kwh(u128::from(figures.export_energy))
+        );
+    }
+    if figures.filled > 0 {
+        text += &format!(
+            "; {} slot(s) NOT MEASURED (filled with 0 by the meter)",
+            figures.filled
+        );
+    }
+    text
 }

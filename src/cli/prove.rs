@@ -7,7 +7,7 @@ use zkmeter_protocol::MeterPublicKey;
 use zkmeter_protocol::{Period, Tariff, ZkFile};
 use zkmeter_prover::{Plugin, ProverError};
 
-use super::{format_bill, format_kwh, load_params, progress::Step, usage, CliError};
+use super::{describe, load_params, progress::Step, usage, CliError};
 
 #[derive(Debug, Args)]
 pub struct ProveArgs {
@@ -50,7 +50,6 @@ pub fn prove_files(
     };
     // Cheap checks before loading anything heavy: fail early with the reason.
     let checked = zkmeter_prover::check(&period, &tariff, pinned.as_ref()).map_err(rejected)?;
-    let public = checked.public();
 
     let size = period.frame.size;
     let params = load_params(store, size)?;
@@ -67,9 +66,8 @@ pub fn prove_files(
     let prove = step.finish();
     submission.write(&args.out).map_err(|e| usage("--out", e))?;
     println!(
-        "bill {} for {} kWh under tariff {}; submission ({} bytes, proof {} bytes): {}",
-        format_bill(public.bill, &tariff.currency),
-        format_kwh(public.energy_wh),
+        "{} under tariff {}; submission ({} bytes, proof {} bytes): {}",
+        describe(&submission.figures(), &tariff.currency),
         tariff.tariff_id,
         submission.to_bytes().len(),
         submission.proof.len(),

@@ -75,6 +75,10 @@ pub struct ImportCommon {
     /// none written, the default plan).
     #[arg(long, value_name = "PLAN", value_parser = parse_plan)]
     plan: Option<PlanId>,
+    /// For a size with an export register (`-ie`): credit each exported kWh at the slot's
+    /// import price (retail net metering). Required with an `-ie` size.
+    #[arg(long)]
+    export_same: bool,
     /// Where to write the tariff file.
     #[arg(long, value_name = "FILE")]
     out: PathBuf,
@@ -144,7 +148,27 @@ fn write_tariff(
         .tariff_id
         .clone()
         .unwrap_or_else(|| default_id(source, &frame));
-    let tariff = Tariff::new(&id, currency, frame, prices)
+    let export = match (frame.size.has_export(), common.export_same) {
+        (true, true) => Some(prices.clone()),
+        (false, false) => None,
+        (true, false) => {
+            return Err(usage(
+                "--export-same",
+                format!(
+                    "size {} has an export register: its tariff needs export credits; pass \
+                     --export-same to credit exports at the import price (net metering)",
+                    frame.size
+                ),
+            ))
+        }
+        (false, true) => {
+            return Err(usage(
+                "--export-same",
+                format!("size {} has no export register", frame.size),
+            ))
+        }
+    };
+    let tariff = Tariff::with_registers(&id, currency, frame, prices, export)
         .map_err(|e| CliError::Rejected(e.to_string()))?
         .with_plan(common.plan.clone());
     write_atomic(&common.out, tariff.to_json().as_bytes(), false).map_err(|e| usage("--out", e))?;

@@ -6,7 +6,7 @@ use clap::Args;
 use zkmeter_protocol::{FileError, MeterPublicKey, Submission, Tariff, ZkFile};
 use zkmeter_verifier::{check_submission, Accepted, Checked, UtilityTariff, Verifier};
 
-use super::{format_bill, format_kwh, load_params, progress::Step, usage, CliError};
+use super::{describe, load_params, progress::Step, usage, CliError};
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
@@ -101,11 +101,11 @@ pub fn run(args: VerifyArgs, store: &zkmeter_params::ParamStore) -> Result<(), C
     let accepted = verify_checked(&verifier, &checked)?;
     let submission = &checked.submission;
     println!(
-        "accepted: meter {} period {}: bill {}, energy {} kWh",
+        "accepted: meter {} period {} ({}): {}",
         submission.meter_id,
         submission.frame,
-        format_bill(accepted.bill, checked.currency()),
-        format_kwh(accepted.energy_wh)
+        accepted.figures.unit,
+        describe(&accepted.figures, checked.currency())
     );
     Ok(())
 }
