@@ -59,11 +59,11 @@ fn openespi_15min_whole_file_and_its_92_slot_dst_day() {
     ] {
         let gb = read_green_button(&fixture(file)).unwrap();
         // gb.py: 1340 readings in 14 blocks.
-        assert_eq!(gb.intervals.len(), 1340, "{file}");
+        assert_eq!(gb.import.len(), 1340, "{file}");
         assert_eq!(gb.blocks, 14, "{file}");
         // 2012-03-01T05:00Z .. 2012-03-15T04:00Z is 1340 quarter-hours (the DST day has 92).
         let f = frame("2012-03-01T05:00:00Z", 15, 1340);
-        let r = fit_to_frame(&gb.intervals, &f, Fill::Reject).unwrap();
+        let r = fit_to_frame(&gb.import, &f, Fill::Reject).unwrap();
         assert_eq!(sum(&r.readings), total, "{file}");
         assert_eq!((r.readings[0], r.readings[1339]), (first, last), "{file}");
         assert!(r.filled.is_empty());
@@ -73,13 +73,13 @@ fn openespi_15min_whole_file_and_its_92_slot_dst_day() {
     // first 327, last 899.
     let gb = read_green_button(&fixture(OPENESPI)).unwrap();
     let day = frame("2012-03-11T05:00:00Z", 15, 92);
-    let r = fit_to_frame(&gb.intervals, &day, Fill::Reject).unwrap();
+    let r = fit_to_frame(&gb.import, &day, Fill::Reject).unwrap();
     assert_eq!(r.readings.len(), 92);
     assert_eq!(sum(&r.readings), 109_403);
     assert_eq!((r.readings[0], r.readings[91]), (327, 899));
     // The same 15-minute readings summed exactly into hourly slots.
     let hourly = frame("2012-03-11T05:00:00Z", 60, 23);
-    let h = fit_to_frame(&gb.intervals, &hourly, Fill::Reject).unwrap();
+    let h = fit_to_frame(&gb.import, &hourly, Fill::Reject).unwrap();
     assert_eq!(sum(&h.readings), 109_403);
     assert_eq!(h.readings[0], r.readings[..4].iter().sum::<u32>());
 }
@@ -88,12 +88,12 @@ fn openespi_15min_whole_file_and_its_92_slot_dst_day() {
 fn utilityapi_newest_first_with_timezone_children() {
     let gb = read_green_button(&fixture(UTILITYAPI)).unwrap();
     // gb.py: 300 readings, 248530 Wh, file order newest first: (1678165200, 320) .. (1677088800, 520).
-    assert_eq!(gb.intervals.len(), 300);
-    assert_eq!(gb.intervals[0].start, 1_678_165_200);
+    assert_eq!(gb.import.len(), 300);
+    assert_eq!(gb.import[0].start, 1_678_165_200);
     // Two ReadingTypes (Wh and therm): the block is matched through its MeterReading link.
     let f = frame("2023-02-22T18:00:00Z", 60, 300);
     assert_eq!(f.start.unix(), 1_677_088_800);
-    let r = fit_to_frame(&gb.intervals, &f, Fill::Reject).unwrap();
+    let r = fit_to_frame(&gb.import, &f, Fill::Reject).unwrap();
     assert_eq!(sum(&r.readings), 248_530);
     assert_eq!((r.readings[0], r.readings[299]), (520, 320));
 }
@@ -106,21 +106,22 @@ fn gba_year_profiles_select_a_month() {
     ] {
         let gb = read_green_button(&fixture(file)).unwrap();
         // gb.py: 8760 hourly readings in 12 blocks.
-        assert_eq!(gb.intervals.len(), 8760, "{file}");
+        assert_eq!(gb.import.len(), 8760, "{file}");
         assert_eq!(gb.blocks, 12, "{file}");
-        let total_wh: u64 = gb.intervals.iter().map(|i| i.wh).sum();
+        assert!(gb.import.iter().all(|i| i.exponent == 0), "{file}");
+        let total_wh: u64 = gb.import.iter().map(|i| i.value).sum();
         assert_eq!(total_wh, total, "{file}");
         // First and last reading of the year, 2011-01-01T08:00Z and 2012-01-01T07:00Z.
         let f0 = frame("2011-01-01T08:00:00Z", 60, 1);
         assert_eq!(
-            fit_to_frame(&gb.intervals, &f0, Fill::Reject)
+            fit_to_frame(&gb.import, &f0, Fill::Reject)
                 .unwrap()
                 .readings,
             vec![first]
         );
         let f1 = frame("2012-01-01T07:00:00Z", 60, 1);
         assert_eq!(
-            fit_to_frame(&gb.intervals, &f1, Fill::Reject)
+            fit_to_frame(&gb.import, &f1, Fill::Reject)
                 .unwrap()
                 .readings,
             vec![last]
@@ -130,7 +131,7 @@ fn gba_year_profiles_select_a_month() {
         let feb_frame =
             Frame::natural(UtcTime::parse("2011-02-01T00:00:00Z").unwrap(), 60, size).unwrap();
         assert_eq!(feb_frame.slots, 672);
-        let r = fit_to_frame(&gb.intervals, &feb_frame, Fill::Reject).unwrap();
+        let r = fit_to_frame(&gb.import, &feb_frame, Fill::Reject).unwrap();
         if feb > 0 {
             // gb.py window [1296518400, 1298937600): 672 readings, 907890 Wh, first 1148, last 1141.
             assert_eq!(sum(&r.readings), feb);
@@ -144,7 +145,7 @@ fn gba_nine_days_hourly_and_the_abridged_file_with_a_gap() {
     let gb = read_green_button(&fixture(NINE_DAYS)).unwrap();
     // gb.py: 216 readings, 199563 Wh, first (1388552400, 273), last (1389326400, 273).
     let f = frame("2014-01-01T05:00:00Z", 60, 216);
-    let r = fit_to_frame(&gb.intervals, &f, Fill::Reject).unwrap();
+    let r = fit_to_frame(&gb.import, &f, Fill::Reject).unwrap();
     assert_eq!(
         (sum(&r.readings), r.readings[0], r.readings[215]),
         (199_563, 273, 273)
@@ -153,14 +154,14 @@ fn gba_nine_days_hourly_and_the_abridged_file_with_a_gap() {
     // Abridged: gb.py: 8 readings, 4086 Wh, starts 1293868800 .. 1293922800 in two blocks of 4
     // with a gap between (16 hours spanned).
     let gb = read_green_button(&fixture(ABRIDGED)).unwrap();
-    assert_eq!((gb.intervals.len(), gb.blocks), (8, 2));
+    assert_eq!((gb.import.len(), gb.blocks), (8, 2));
     let f = frame("2011-01-01T08:00:00Z", 60, 16);
-    let e = fit_to_frame(&gb.intervals, &f, Fill::Reject).unwrap_err();
+    let e = fit_to_frame(&gb.import, &f, Fill::Reject).unwrap_err();
     assert!(
         matches!(&e, ImportError::Missing { timestamp, .. } if timestamp == "2011-01-01T12:00:00Z"),
         "{e}"
     );
-    let r = fit_to_frame(&gb.intervals, &f, Fill::Zero).unwrap();
+    let r = fit_to_frame(&gb.import, &f, Fill::Zero).unwrap();
     assert_eq!(sum(&r.readings), 4086);
     assert_eq!(r.filled.len(), 8);
     assert_eq!(
@@ -173,10 +174,11 @@ fn gba_nine_days_hourly_and_the_abridged_file_with_a_gap() {
 fn daily_readings_are_refused_on_any_slot_frame() {
     let gb = read_green_button(&fixture(YEAR_DAILY)).unwrap();
     // gb.py: 444 readings, 9917817 Wh.
-    assert_eq!(gb.intervals.len(), 444);
-    assert_eq!(gb.intervals.iter().map(|i| i.wh).sum::<u64>(), 9_917_817);
+    assert_eq!(gb.import.len(), 444);
+    assert!(gb.import.iter().all(|i| i.exponent == 0));
+    assert_eq!(gb.import.iter().map(|i| i.value).sum::<u64>(), 9_917_817);
     let f = frame("2013-01-01T05:00:00Z", 60, 24);
-    let e = fit_to_frame(&gb.intervals, &f, Fill::Reject).unwrap_err();
+    let e = fit_to_frame(&gb.import, &f, Fill::Reject).unwrap_err();
     assert!(
         matches!(&e, ImportError::Resolution { reason, .. } if reason.contains("86400-second")),
         "{e}"
@@ -214,8 +216,11 @@ fn malformed_green_button_is_refused_with_the_place() {
         panic!("{e}")
     };
     assert_eq!(field, "<value>");
-    // The reading's line is where its <IntervalReading> opens, a few lines above its value.
-    let reading_line: usize = at.trim_start_matches("line ").parse().unwrap();
+    // The reading's line is where its <IntervalReading> opens, a few lines above its value,
+    // and its start is named too.
+    let (reading_line, when) = at.trim_start_matches("line ").split_once(' ').unwrap();
+    assert_eq!(when, "(reading starting 2011-01-01T08:00:00Z)");
+    let reading_line: usize = reading_line.parse().unwrap();
     assert!(
         reading_line < line && line - reading_line <= 6,
         "{at} vs value on line {line}"
@@ -223,7 +228,9 @@ fn malformed_green_button_is_refused_with_the_place() {
     // Mismatched tags.
     let e = parse_green_button(honest.replacen("</value>", "</valu>", 1).as_bytes()).unwrap_err();
     assert!(matches!(&e, ImportError::Malformed { .. }), "{e}");
-    // A kWh ReadingType (10^3) scales exactly; 10^-1 and 10^-3 leave fractions of a Wh.
+    // The ReadingType's powerOfTenMultiplier is kept with every value, and the fitting picks
+    // the period's unit from it: 10^3 (kWh) is converted exactly into whole Wh, 10^-1 and 10^-3
+    // become the unit, with the file's numbers unchanged.
     let p10 = |p: &str| {
         honest.replacen(
             "<powerOfTenMultiplier>0<",
@@ -231,19 +238,33 @@ fn malformed_green_button_is_refused_with_the_place() {
             1,
         )
     };
-    let kwh = parse_green_button(p10("3").as_bytes()).unwrap();
-    assert_eq!(kwh.intervals[0].wh, 450_000);
-    // x 10^-1: 450 -> 45 Wh is whole, but the file's 418 is not: refused at its reading.
-    let e = parse_green_button(p10("-1").as_bytes()).unwrap_err();
-    assert!(
-        matches!(&e, ImportError::BadValue { reason, .. } if reason == "418 x 10^-1 is not a whole number of Wh"),
-        "{e}"
+    let f = frame("2011-01-01T08:00:00Z", 60, 4);
+    // gb.py window [1293868800, 1293883200): 450, 430, 418, 410.
+    for (p, unit, first_four) in [
+        ("0", 0, [450, 430, 418, 410]),
+        ("3", 0, [450_000, 430_000, 418_000, 410_000]),
+        ("-1", -1, [450, 430, 418, 410]),
+        ("-3", -3, [450, 430, 418, 410]),
+    ] {
+        let gb = parse_green_button(p10(p).as_bytes()).unwrap();
+        assert_eq!(gb.import[0].exponent, p.parse::<i32>().unwrap());
+        let r = fit_to_frame(&gb.import, &f, Fill::Reject).unwrap();
+        assert_eq!(r.unit.exponent(), unit, "10^{p}");
+        assert_eq!(r.readings, first_four, "10^{p}");
+    }
+    // 10^-4 is finer than any period's unit: 450 x 10^-4 Wh is 45 mWh, but 418 x 10^-4 Wh is
+    // not a whole number of mWh: refused at that reading, naming its start.
+    let gb = parse_green_button(p10("-4").as_bytes()).unwrap();
+    let e = fit_to_frame(&gb.import, &f, Fill::Reject).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "line 108: value 418 x 10^-4 Wh (interval starting 2011-01-01T10:00:00Z) is not a whole \
+         number of mWh, the finest unit a period can have"
     );
-    let e = parse_green_button(p10("-3").as_bytes()).unwrap_err();
-    assert!(
-        matches!(&e, ImportError::BadValue { reason, .. } if reason.contains("not a whole number of Wh")),
-        "{e}"
-    );
+    // The first two hours alone are whole mWh: 45 and 43.
+    let two = frame("2011-01-01T08:00:00Z", 60, 2);
+    let r = fit_to_frame(&gb.import, &two, Fill::Reject).unwrap();
+    assert_eq!((r.unit.exponent(), r.readings), (-3, vec![45, 43]));
 }
 
 // ------------------------------------------------------------------------------ Agile
@@ -559,7 +580,7 @@ fn desert_profile_local_dst_days_have_23_and_25_hourly_slots() {
         ("2011-11-06T07:00:00Z", 25, 25_674, 868, 806),
     ] {
         let f = frame(start, 60, slots);
-        let r = fit_to_frame(&gb.intervals, &f, Fill::Reject).unwrap();
+        let r = fit_to_frame(&gb.import, &f, Fill::Reject).unwrap();
         assert_eq!(r.readings.len(), slots as usize);
         assert_eq!(sum(&r.readings), total);
         assert_eq!(
@@ -574,7 +595,7 @@ fn a_duplicated_or_overlapping_green_button_reading_is_refused_with_both_lines()
     let honest = std::fs::read_to_string(fixture(ABRIDGED)).unwrap();
     let f = frame("2011-01-01T08:00:00Z", 60, 4);
     let gb = parse_green_button(honest.as_bytes()).unwrap();
-    assert!(fit_to_frame(&gb.intervals, &f, Fill::Reject).is_ok());
+    assert!(fit_to_frame(&gb.import, &f, Fill::Reject).is_ok());
     // Copy the first reading (opened on line 94) to after the second (closed on line 106).
     let lines: Vec<&str> = honest.lines().collect();
     let first_reading = lines[93..100].join("\n");
@@ -584,7 +605,7 @@ fn a_duplicated_or_overlapping_green_button_reading_is_refused_with_both_lines()
     dup.push(&first_reading);
     dup.extend(&lines[107..]);
     let gb = parse_green_button(dup.join("\n").as_bytes()).unwrap();
-    let e = fit_to_frame(&gb.intervals, &f, Fill::Reject).unwrap_err();
+    let e = fit_to_frame(&gb.import, &f, Fill::Reject).unwrap_err();
     assert!(
         matches!(&e, ImportError::Duplicate { at, timestamp, first }
             if at == "line 108" && timestamp == "2011-01-01T08:00:00Z" && first == "line 94"),
@@ -600,7 +621,7 @@ fn a_duplicated_or_overlapping_green_button_reading_is_refused_with_both_lines()
     overlap.extend(&lines[107..]);
     let gb = parse_green_button(overlap.join("\n").as_bytes()).unwrap();
     let f30 = frame("2011-01-01T08:00:00Z", 60, 4);
-    let e = fit_to_frame(&gb.intervals, &f30, Fill::Reject).unwrap_err();
+    let e = fit_to_frame(&gb.import, &f30, Fill::Reject).unwrap_err();
     assert!(
         matches!(
             &e,

@@ -1,12 +1,12 @@
 //! `zkmeter meter ...`: the meter simulator.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 use zkmeter_import::readings::{csv::read_readings_csv, green_button::read_green_button};
-use zkmeter_import::{fit_to_frame, Fill};
+use zkmeter_import::{fit_to_frame, Fill, FrameReadings};
 use zkmeter_meter::{keygen_to_dir, record, synthetic_readings, MeterSigningKey};
-use zkmeter_protocol::{CircuitSize, Frame, MeterId, UtcTime, ZkFile};
+use zkmeter_protocol::{CircuitSize, EnergyUnit, Frame, MeterId, UtcTime, ZkFile};
 
 use super::{format_kwh, usage, CliError};
 
@@ -174,25 +174,41 @@ pub fn run(command: MeterCommand) -> Result<(), CliError> {
             };
             let (readings, filled) = match (&args.readings, &args.green_button, args.synthetic) {
                 (Some(csv), _, _) => {
-                    let intervals = read_readings_csv(csv, &frame).map_err(|e| rejected(csv, e))?;
-                    let r = fit_to_frame(&intervals, &frame, fill).map_err(|e| rejected(csv, e))?;
-                    (r.readings, r.filled)
+                    let read = read_readings_csv(csv, &frame).map_err(|e| rejected(csv, e))?;
+                    if read.export.is_some() {
+                        return Err(CliError::Rejected(format!(
+                            "{}: an export register (timestamp,import_wh,export_wh) is not \
+                             supported yet",
+                            csv.display()
+                        )));
+                    }
+                    let r =
+                        fit_to_frame(&read.import, &frame, fill).map_err(|e| rejected(csv, e))?;
+                    whole_wh(r, &frame, csv)?
                 }
                 (None, Some(xml), _) => {
                     let gb = read_green_button(xml).map_err(|e| rejected(xml, e))?;
                     println!(
-                        "Green Button: {} Wh readings in {} IntervalBlock(s){}",
-                        gb.intervals.len(),
+                        "Green Button: {} Wh readings in {} IntervalBlock(s){}{}",
+                        gb.import.len(),
                         gb.blocks,
                         if gb.skipped_blocks > 0 {
                             format!(" ({} non-Wh block(s) skipped)", gb.skipped_blocks)
                         } else {
                             String::new()
+                        },
+                        if gb.export_blocks > 0 {
+                            format!(
+                                " ({} export block(s) ignored: export registers are not \
+                                 supported yet)",
+                                gb.export_blocks
+                            )
+                        } else {
+                            String::new()
                         }
                     );
-                    let r =
-                        fit_to_frame(&gb.intervals, &frame, fill).map_err(|e| rejected(xml, e))?;
-                    (r.readings, r.filled)
+                    let r = fit_to_frame(&gb.import, &frame, fill).map_err(|e| rejected(xml, e))?;
+                    whole_wh(r, &frame, xml)?
                 }
                 (None, None, Some(seed)) => (
                     synthetic_readings(&frame, seed).map_err(|e| usage("--synthetic", e))?,
@@ -227,4 +243,37 @@ pub fn run(command: MeterCommand) -> Result<(), CliError> {
             Ok(())
         }
     }
+}
+
+/// The readings in whole Wh, as the period file holds them until it carries a unit: readings
+/// imported in a finer unit are converted when every slot is a whole number of Wh, else
+/// refused (units finer than Wh are not supported yet).
+fn whole_wh(
+    r: FrameReadings,
+    frame: &Frame,
+    path: &Path,
+) -> Result<(Vec<u32>, Vec<i64>), CliError> {
+    let from = i32::from(r.unit.exponent());
+    let mut wh = Vec::with_capacity(r.readings.len());
+    for (i, &v) in r.readings.iter().enumerate() {
+        let whole = EnergyUnit::WH
+            .rescale(u64::from(v), from)
+            .and_then(|w| u32::try_from(w).ok());
+        match whole {
+            Some(w) => wh.push(w),
+            None => {
+                let start = frame.slot_start(i as u32);
+                let start =
+                    UtcTime::from_unix(start).map_or_else(|_| start.to_string(), |t| t.to_string());
+                return Err(CliError::Rejected(format!(
+                    "{}: the slot starting {start} holds {v} {} (not a whole number of Wh): \
+                     readings in {} are not supported yet",
+                    path.display(),
+                    r.unit,
+                    r.unit
+                )));
+            }
+        }
+    }
+    Ok((wh, r.filled))
 }
