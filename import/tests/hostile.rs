@@ -70,6 +70,19 @@ fn green_button_never_panics() {
 }
 
 #[test]
+fn green_button_with_two_registers_never_panics() {
+    let honest = read("gb-pge-hourly-mwh-export/pge_electricity_forward_reverse.xml");
+    assert!(parse_green_button(&honest).is_ok());
+    let f = frame("2016-03-21T07:00:00Z", 60, 24);
+    mutate(&honest, 200, 1000, &|b| {
+        if let Ok(gb) = parse_green_button(b) {
+            let _ = fit_registers_to_frame(&gb.import, Some(&gb.export), &f, Fill::Zero);
+            let _ = fit_registers_to_frame(&gb.import, Some(&gb.export), &f, Fill::Reject);
+        }
+    });
+}
+
+#[test]
 fn entsoe_never_panics() {
     let honest = read("entsoe-dayahead-xml/BE_60M.xml");
     assert!(parse_entsoe(&honest).is_ok());
@@ -122,4 +135,7 @@ fn csv_importers_never_panic() {
         }
     };
     mutate(readings, 90, 3000, &check);
+    let two = b"timestamp,import_wh,export_wh\n2026-01-01T00:00:00Z,\"1,067.3\",0.001\n2026-01-01T01:00:00Z,7,0\n";
+    assert!(parse_readings_csv(two, &f).is_ok_and(|csv| csv.export.is_some()));
+    mutate(two, 90, 3000, &check);
 }

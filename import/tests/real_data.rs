@@ -1,7 +1,11 @@
 //! Every third-party data file in `tests/fixtures/` (byte-exact copies of the shared `data/` folder beside the repository,
-//! each folder with its PROVENANCE.txt) imported, with figures computed independently of the
+//! each folder with its PROVENANCE.txt; `gb-pge-hourly-mwh-export/` is taken from a public
+//! repository, see its README.md) imported, with figures computed independently of the
 //! importer. How each figure was computed is written above it:
 //!
+//! * PG&E Green Button (import and export in 10^-3 Wh, `ns0:` prefixes): `pge.py FILE LO HI`,
+//!   the one-liner quoted above its test, which splits the file at each `flowDirection` and
+//!   sums the readings after it.
 //! * Green Button: `python3 gb.py FILE [LO HI]` where gb.py is
 //!   `re.findall(r'<IntervalReading>.*?<start>(\d+)</start>.*?<value>(\d+)</value>', text, re.S)`
 //!   then count / sum / first / last (window: starts in `[LO, HI)`, sorted).
@@ -19,8 +23,9 @@ use zkmeter_import::tariffs::agile::read_agile;
 use zkmeter_import::tariffs::entsoe::{parse_entsoe, read_entsoe};
 use zkmeter_import::tariffs::prices_for_frame;
 use zkmeter_import::tariffs::urdb::{parse_urdb, read_urdb};
-use zkmeter_import::{fit_to_frame, Fill, ImportError};
+use zkmeter_import::{fit_registers_to_frame, fit_to_frame, Fill, ImportError};
 use zkmeter_protocol::CircuitSize;
+use zkmeter_protocol::EnergyUnit;
 use zkmeter_protocol::{Frame, UtcTime};
 
 fn fixture(rel: &str) -> PathBuf {
@@ -265,6 +270,116 @@ fn malformed_green_button_is_refused_with_the_place() {
     let two = frame("2011-01-01T08:00:00Z", 60, 2);
     let r = fit_to_frame(&gb.import, &two, Fill::Reject).unwrap();
     assert_eq!((r.unit.exponent(), r.readings), (-3, vec![45, 43]));
+}
+
+const PGE: &str = "gb-pge-hourly-mwh-export/pge_electricity_forward_reverse.xml";
+
+// pge.py FILE LO HI, independent of the importer: for each flowDirection, the readings after it
+// with a start in [LO, HI): direction, count, sum, (first start, value), (last start, value),
+// count not a multiple of 1000, and the largest (value, start):
+//   python3 -c 'import re,sys; t=open(sys.argv[1]).read(); s=re.split(r"<ns0:flowDirection>(\d+)<",t);
+//     [print(d, len(r), sum(v for _,v in r), r[0], r[-1], sum(1 for _,v in r if v%1000),
+//      max((v,a) for a,v in r)) for d,x in zip(s[1::2],s[2::2]) for r in [sorted((int(a),int(v))
+//      for a,v in re.findall(r"<ns0:start>(\d+)</ns0:start>\s*</ns0:timePeriod>\s*<ns0:value>(\d+)<",x)
+//      if int(sys.argv[2])<=int(a)<int(sys.argv[3]))]]' FILE LO HI
+// Window [1458543600, 1458630000) (2016-03-21T07:00Z, 24 h):
+//   1 24 20912399 (1458543600, 437400) (1458626400, 617400) 22 (2063400, 1458615600)
+//   19 24 2183999 (1458543600, 0) (1458626400, 0) 6 (640800, 1458594000)
+// Window [1446368400, 1446451200) (2015-11-01T09:00Z, 23 h):
+//   1 23 19928400 (1446368400, 514200) (1446447600, 499800) 17 ...
+//   19 23 3103599 (1446368400, 100000) (1446447600, 0) 6 ...
+// Whole file [0, 9999999999): 1 47 40840799 ...; 19 47 5287598 ...
+
+#[test]
+fn pge_import_and_export_in_mwh_fit_exactly() {
+    let gb = read_green_button(&fixture(PGE)).unwrap();
+    // Two delivered and two received blocks, each matched to its own ReadingType although
+    // the redacted MeterReading links are all the same.
+    assert_eq!((gb.blocks, gb.export_blocks, gb.skipped_blocks), (2, 2, 0));
+    assert_eq!((gb.import.len(), gb.export.len()), (47, 47));
+    assert!(gb.import.iter().chain(&gb.export).all(|i| i.exponent == -3));
+    assert_eq!(gb.import.iter().map(|i| i.value).sum::<u64>(), 40_840_799);
+    assert_eq!(gb.export.iter().map(|i| i.value).sum::<u64>(), 5_287_598);
+
+    let sum = |v: &[u32]| v.iter().map(|&x| u64::from(x)).sum::<u64>();
+    let day = frame("2016-03-21T07:00:00Z", 60, 24);
+    let r = fit_registers_to_frame(&gb.import, Some(&gb.export), &day, Fill::Reject).unwrap();
+    assert_eq!(r.unit, EnergyUnit::MILLI_WH);
+    assert!(r.filled.is_empty());
+    let export = r.export.as_deref().unwrap();
+    assert_eq!(sum(&r.import), 20_912_399);
+    assert_eq!(sum(export), 2_183_999);
+    assert_eq!((r.import[0], r.import[23]), (437_400, 617_400));
+    assert_eq!((export[0], export[23]), (0, 0));
+    // The largest hours: import 2063400 at 03:00Z (slot 20), export 640800 at 21:00Z (slot 14).
+    assert_eq!((r.import[20], export[14]), (2_063_400, 640_800));
+    assert_eq!(*r.import.iter().max().unwrap(), 2_063_400);
+    assert_eq!(*export.iter().max().unwrap(), 640_800);
+    // 22 of the 24 import hours are not whole Wh: only mWh holds them exactly.
+    assert_eq!(r.import.iter().filter(|&&v| v % 1000 != 0).count(), 22);
+    assert_eq!(export.iter().filter(|&&v| v % 1000 != 0).count(), 6);
+    // The import register alone has the same unit and values.
+    let alone = fit_to_frame(&gb.import, &day, Fill::Reject).unwrap();
+    assert_eq!((alone.unit, alone.readings), (r.unit, r.import));
+
+    // The other day: 23 hours from 2015-11-01T09:00Z.
+    let nov = frame("2015-11-01T09:00:00Z", 60, 23);
+    let r = fit_registers_to_frame(&gb.import, Some(&gb.export), &nov, Fill::Reject).unwrap();
+    let export = r.export.as_deref().unwrap();
+    assert_eq!((sum(&r.import), sum(export)), (19_928_400, 3_103_599));
+    assert_eq!((r.import[0], r.import[22]), (514_200, 499_800));
+    assert_eq!((export[0], export[22]), (100_000, 0));
+
+    // One hour more at the end has no reading in either register: refused, or filled once.
+    let longer = frame("2015-11-01T09:00:00Z", 60, 24);
+    let e =
+        fit_registers_to_frame(&gb.import, Some(&gb.export), &longer, Fill::Reject).unwrap_err();
+    assert!(
+        matches!(&e, ImportError::Missing { timestamp, what, .. }
+            if timestamp == "2015-11-02T08:00:00Z" && *what == "reading"),
+        "{e}"
+    );
+    let r = fit_registers_to_frame(&gb.import, Some(&gb.export), &longer, Fill::Zero).unwrap();
+    assert_eq!(r.filled, vec![1_446_451_200]);
+    assert_eq!(sum(&r.import), 19_928_400);
+}
+
+#[test]
+fn pge_corruptions_are_refused_at_the_reading() {
+    let honest = std::fs::read_to_string(fixture(PGE)).unwrap();
+    let day = frame("2016-03-21T07:00:00Z", 60, 24);
+    let gb = parse_green_button(honest.as_bytes()).unwrap();
+    assert!(fit_registers_to_frame(&gb.import, Some(&gb.export), &day, Fill::Reject).is_ok());
+    // The delivered ReadingType at 10^-4 Wh: 437400 x 10^-4 Wh = 43740 mWh is whole, but the
+    // file's values ending in 1..9 are not, and the first such hour is named.
+    let finer = honest.replacen(
+        "<ns0:powerOfTenMultiplier>-3<",
+        "<ns0:powerOfTenMultiplier>-4<",
+        1,
+    );
+    let gb = parse_green_button(finer.as_bytes()).unwrap();
+    let e = fit_registers_to_frame(&gb.import, Some(&gb.export), &day, Fill::Reject).unwrap_err();
+    let ImportError::BadValue { reason, .. } = &e else {
+        panic!("{e}")
+    };
+    assert!(
+        reason.contains("x 10^-4 Wh (interval starting 2016-03-2")
+            && reason.ends_with("is not a whole number of mWh, the finest unit a period can have"),
+        "{e}"
+    );
+    // The received ReadingType relabelled as net (flowDirection 4): skipped, so the same
+    // file has no export register any more.
+    let net = honest.replacen("<ns0:flowDirection>19<", "<ns0:flowDirection>4<", 1);
+    let gb = parse_green_button(net.as_bytes()).unwrap();
+    assert_eq!((gb.blocks, gb.export_blocks, gb.skipped_blocks), (2, 0, 2));
+    // A negative received value is refused, naming the reading's start.
+    let neg = honest.replacen("<ns0:value>100000<", "<ns0:value>-100000<", 1);
+    let e = parse_green_button(neg.as_bytes()).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("(reading starting 2015-11-01T09:00:00Z): <value> -100000 is negative"),
+        "{e}"
+    );
 }
 
 // ------------------------------------------------------------------------------ Agile
