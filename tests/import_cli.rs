@@ -203,10 +203,12 @@ fn readings_csv_in_kwh_with_units_and_a_bad_row_named_by_line() {
         &src,
         &dir.path().join("q.bin"),
     );
+    // 0.5005 kWh is imported exactly (500500 mWh), but the period file holds whole Wh.
     assert_fails(
         &run,
         1,
-        "line 3: value 0.5005 kWh is not a whole number of Wh",
+        "the slot starting 2026-01-01T00:00:00Z holds 500500 mWh (not a whole number of Wh): \
+         readings in mWh are not supported yet",
     );
     // The original `timestamp,wh` format still reads.
     std::fs::write(

@@ -145,6 +145,23 @@ impl Decimal {
     }
 }
 
+impl Decimal {
+    /// `(m, e)` with `self = m x 10^e` exactly and `m` a non-negative integer: the digits as
+    /// written, so a fraction keeps its precision (`12.50` is `1250 x 10^-2`), and a positive
+    /// exponent is multiplied out (`2.5e2` is `250 x 10^0`). `None` for a negative number, or
+    /// when `m` does not fit a `u64`.
+    pub fn to_unsigned_scaled(&self) -> Option<(u64, i32)> {
+        if self.mantissa < 0 {
+            return None;
+        }
+        if self.scale >= 0 {
+            return Some((u64::try_from(self.mantissa).ok()?, -self.scale));
+        }
+        let m = self.mantissa.checked_mul(pow10(-self.scale)?)?;
+        Some((u64::try_from(m).ok()?, 0))
+    }
+}
+
 impl std::fmt::Display for Decimal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}e{}", self.mantissa, -self.scale)
@@ -189,6 +206,21 @@ mod tests {
             .checked_add(&Decimal::parse("0.062351").unwrap())
             .unwrap();
         assert_eq!(sum.scaled(6).unwrap(), (184723, false));
+    }
+
+    #[test]
+    fn unsigned_scaled_keeps_the_written_digits() {
+        let u = |t: &str| Decimal::parse(t).unwrap().to_unsigned_scaled();
+        assert_eq!(u("1067300"), Some((1_067_300, 0)));
+        assert_eq!(u("1067.3"), Some((10_673, -1)));
+        assert_eq!(u("12.50"), Some((1250, -2)));
+        assert_eq!(u("2.5E+2"), Some((250, 0)));
+        assert_eq!(u("0.000"), Some((0, -3)));
+        assert_eq!(u("-0"), Some((0, 0)));
+        assert_eq!(u("-1"), None);
+        assert_eq!(u("18446744073709551615"), Some((u64::MAX, 0)));
+        assert_eq!(u("18446744073709551616"), None);
+        assert_eq!(u("1e20"), None);
     }
 
     #[test]

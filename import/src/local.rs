@@ -61,7 +61,7 @@ pub fn local_day_frame(
     let slots = u32::try_from((end - start) / slot).unwrap_or(u32::MAX);
     let size = match size {
         Some(s) => s,
-        None => CircuitSize::smallest_fitting(slots as usize)
+        None => CircuitSize::smallest_fitting(slots as usize, 1)
             .ok_or_else(|| bad(format!("{slots} slots fit no circuit size")))?,
     };
     Ok(Frame::new(

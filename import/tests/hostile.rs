@@ -11,7 +11,7 @@ use zkmeter_import::tariffs::agile::parse_agile;
 use zkmeter_import::tariffs::entsoe::parse_entsoe;
 use zkmeter_import::tariffs::prices_for_frame;
 use zkmeter_import::tariffs::urdb::parse_urdb;
-use zkmeter_import::{fit_to_frame, Fill};
+use zkmeter_import::{fit_registers_to_frame, fit_to_frame, Fill};
 use zkmeter_protocol::CircuitSize;
 use zkmeter_protocol::{Frame, UtcTime};
 
@@ -64,8 +64,21 @@ fn green_button_never_panics() {
     let f = frame("2011-01-01T08:00:00Z", 60, 16);
     mutate(&honest, 300, 1500, &|b| {
         if let Ok(gb) = parse_green_button(b) {
-            let _ = fit_to_frame(&gb.intervals, &f, Fill::Zero);
-            let _ = fit_to_frame(&gb.intervals, &f, Fill::Reject);
+            let _ = fit_to_frame(&gb.import, &f, Fill::Zero);
+            let _ = fit_to_frame(&gb.import, &f, Fill::Reject);
+        }
+    });
+}
+
+#[test]
+fn green_button_with_two_registers_never_panics() {
+    let honest = read("gb-pge-hourly-mwh-export/pge_electricity_forward_reverse.xml");
+    assert!(parse_green_button(&honest).is_ok());
+    let f = frame("2016-03-21T07:00:00Z", 60, 24);
+    mutate(&honest, 200, 1000, &|b| {
+        if let Ok(gb) = parse_green_button(b) {
+            let _ = fit_registers_to_frame(&gb.import, Some(&gb.export), &f, Fill::Zero);
+            let _ = fit_registers_to_frame(&gb.import, Some(&gb.export), &f, Fill::Reject);
         }
     });
 }
@@ -117,11 +130,15 @@ fn csv_importers_never_panic() {
     let readings = b"\xef\xbb\xbftimestamp,value,unit\n2026-01-01T00:00:00Z,\"1,234.5\",kWh\n2026-01-01T01:00:00Z,7,Wh\n";
     let f = frame("2026-01-01T00:00:00Z", 60, 2);
     assert!(parse_readings_csv(readings, &f).is_ok());
-    mutate(readings, 90, 3000, &|b| {
-        if let Ok(iv) = parse_readings_csv(b, &f) {
-            let _ = fit_to_frame(&iv, &f, Fill::Zero);
+    let check = |b: &[u8]| {
+        if let Ok(csv) = parse_readings_csv(b, &f) {
+            let _ = fit_registers_to_frame(&csv.import, csv.export.as_deref(), &f, Fill::Zero);
         }
-    });
+    };
+    mutate(readings, 90, 3000, &check);
+    let two = b"timestamp,import_wh,export_wh\n2026-01-01T00:00:00Z,\"1,067.3\",0.001\n2026-01-01T01:00:00Z,7,0\n";
+    assert!(parse_readings_csv(two, &f).is_ok_and(|csv| csv.export.is_some()));
+    mutate(two, 90, 3000, &check);
 }
 
 #[test]

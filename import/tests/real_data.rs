@@ -1,7 +1,11 @@
 //! Every third-party data file in `tests/fixtures/` (byte-exact copies of the shared `data/` folder beside the repository,
-//! each folder with its PROVENANCE.txt) imported, with figures computed independently of the
+//! each folder with its PROVENANCE.txt; `gb-pge-hourly-mwh-export/` is taken from a public
+//! repository, see its README.md) imported, with figures computed independently of the
 //! importer. How each figure was computed is written above it:
 //!
+//! * PG&E Green Button (import and export in 10^-3 Wh, `ns0:` prefixes): `pge.py FILE LO HI`,
+//!   the one-liner quoted above its test, which splits the file at each `flowDirection` and
+//!   sums the readings after it.
 //! * Green Button: `python3 gb.py FILE [LO HI]` where gb.py is
 //!   `re.findall(r'<IntervalReading>.*?<start>(\d+)</start>.*?<value>(\d+)</value>', text, re.S)`
 //!   then count / sum / first / last (window: starts in `[LO, HI)`, sorted).
@@ -19,8 +23,9 @@ use zkmeter_import::tariffs::agile::read_agile;
 use zkmeter_import::tariffs::entsoe::{parse_entsoe, read_entsoe};
 use zkmeter_import::tariffs::prices_for_frame;
 use zkmeter_import::tariffs::urdb::{parse_urdb, read_urdb};
-use zkmeter_import::{fit_to_frame, Fill, ImportError};
+use zkmeter_import::{fit_registers_to_frame, fit_to_frame, Fill, ImportError};
 use zkmeter_protocol::CircuitSize;
+use zkmeter_protocol::EnergyUnit;
 use zkmeter_protocol::{Frame, UtcTime};
 
 fn fixture(rel: &str) -> PathBuf {
@@ -59,11 +64,11 @@ fn openespi_15min_whole_file_and_its_92_slot_dst_day() {
     ] {
         let gb = read_green_button(&fixture(file)).unwrap();
         // gb.py: 1340 readings in 14 blocks.
-        assert_eq!(gb.intervals.len(), 1340, "{file}");
+        assert_eq!(gb.import.len(), 1340, "{file}");
         assert_eq!(gb.blocks, 14, "{file}");
         // 2012-03-01T05:00Z .. 2012-03-15T04:00Z is 1340 quarter-hours (the DST day has 92).
         let f = frame("2012-03-01T05:00:00Z", 15, 1340);
-        let r = fit_to_frame(&gb.intervals, &f, Fill::Reject).unwrap();
+        let r = fit_to_frame(&gb.import, &f, Fill::Reject).unwrap();
         assert_eq!(sum(&r.readings), total, "{file}");
         assert_eq!((r.readings[0], r.readings[1339]), (first, last), "{file}");
         assert!(r.filled.is_empty());
@@ -73,13 +78,13 @@ fn openespi_15min_whole_file_and_its_92_slot_dst_day() {
     // first 327, last 899.
     let gb = read_green_button(&fixture(OPENESPI)).unwrap();
     let day = frame("2012-03-11T05:00:00Z", 15, 92);
-    let r = fit_to_frame(&gb.intervals, &day, Fill::Reject).unwrap();
+    let r = fit_to_frame(&gb.import, &day, Fill::Reject).unwrap();
     assert_eq!(r.readings.len(), 92);
     assert_eq!(sum(&r.readings), 109_403);
     assert_eq!((r.readings[0], r.readings[91]), (327, 899));
     // The same 15-minute readings summed exactly into hourly slots.
     let hourly = frame("2012-03-11T05:00:00Z", 60, 23);
-    let h = fit_to_frame(&gb.intervals, &hourly, Fill::Reject).unwrap();
+    let h = fit_to_frame(&gb.import, &hourly, Fill::Reject).unwrap();
     assert_eq!(sum(&h.readings), 109_403);
     assert_eq!(h.readings[0], r.readings[..4].iter().sum::<u32>());
 }
@@ -88,12 +93,12 @@ fn openespi_15min_whole_file_and_its_92_slot_dst_day() {
 fn utilityapi_newest_first_with_timezone_children() {
     let gb = read_green_button(&fixture(UTILITYAPI)).unwrap();
     // gb.py: 300 readings, 248530 Wh, file order newest first: (1678165200, 320) .. (1677088800, 520).
-    assert_eq!(gb.intervals.len(), 300);
-    assert_eq!(gb.intervals[0].start, 1_678_165_200);
+    assert_eq!(gb.import.len(), 300);
+    assert_eq!(gb.import[0].start, 1_678_165_200);
     // Two ReadingTypes (Wh and therm): the block is matched through its MeterReading link.
     let f = frame("2023-02-22T18:00:00Z", 60, 300);
     assert_eq!(f.start.unix(), 1_677_088_800);
-    let r = fit_to_frame(&gb.intervals, &f, Fill::Reject).unwrap();
+    let r = fit_to_frame(&gb.import, &f, Fill::Reject).unwrap();
     assert_eq!(sum(&r.readings), 248_530);
     assert_eq!((r.readings[0], r.readings[299]), (520, 320));
 }
@@ -106,21 +111,22 @@ fn gba_year_profiles_select_a_month() {
     ] {
         let gb = read_green_button(&fixture(file)).unwrap();
         // gb.py: 8760 hourly readings in 12 blocks.
-        assert_eq!(gb.intervals.len(), 8760, "{file}");
+        assert_eq!(gb.import.len(), 8760, "{file}");
         assert_eq!(gb.blocks, 12, "{file}");
-        let total_wh: u64 = gb.intervals.iter().map(|i| i.wh).sum();
+        assert!(gb.import.iter().all(|i| i.exponent == 0), "{file}");
+        let total_wh: u64 = gb.import.iter().map(|i| i.value).sum();
         assert_eq!(total_wh, total, "{file}");
         // First and last reading of the year, 2011-01-01T08:00Z and 2012-01-01T07:00Z.
         let f0 = frame("2011-01-01T08:00:00Z", 60, 1);
         assert_eq!(
-            fit_to_frame(&gb.intervals, &f0, Fill::Reject)
+            fit_to_frame(&gb.import, &f0, Fill::Reject)
                 .unwrap()
                 .readings,
             vec![first]
         );
         let f1 = frame("2012-01-01T07:00:00Z", 60, 1);
         assert_eq!(
-            fit_to_frame(&gb.intervals, &f1, Fill::Reject)
+            fit_to_frame(&gb.import, &f1, Fill::Reject)
                 .unwrap()
                 .readings,
             vec![last]
@@ -130,7 +136,7 @@ fn gba_year_profiles_select_a_month() {
         let feb_frame =
             Frame::natural(UtcTime::parse("2011-02-01T00:00:00Z").unwrap(), 60, size).unwrap();
         assert_eq!(feb_frame.slots, 672);
-        let r = fit_to_frame(&gb.intervals, &feb_frame, Fill::Reject).unwrap();
+        let r = fit_to_frame(&gb.import, &feb_frame, Fill::Reject).unwrap();
         if feb > 0 {
             // gb.py window [1296518400, 1298937600): 672 readings, 907890 Wh, first 1148, last 1141.
             assert_eq!(sum(&r.readings), feb);
@@ -144,7 +150,7 @@ fn gba_nine_days_hourly_and_the_abridged_file_with_a_gap() {
     let gb = read_green_button(&fixture(NINE_DAYS)).unwrap();
     // gb.py: 216 readings, 199563 Wh, first (1388552400, 273), last (1389326400, 273).
     let f = frame("2014-01-01T05:00:00Z", 60, 216);
-    let r = fit_to_frame(&gb.intervals, &f, Fill::Reject).unwrap();
+    let r = fit_to_frame(&gb.import, &f, Fill::Reject).unwrap();
     assert_eq!(
         (sum(&r.readings), r.readings[0], r.readings[215]),
         (199_563, 273, 273)
@@ -153,14 +159,14 @@ fn gba_nine_days_hourly_and_the_abridged_file_with_a_gap() {
     // Abridged: gb.py: 8 readings, 4086 Wh, starts 1293868800 .. 1293922800 in two blocks of 4
     // with a gap between (16 hours spanned).
     let gb = read_green_button(&fixture(ABRIDGED)).unwrap();
-    assert_eq!((gb.intervals.len(), gb.blocks), (8, 2));
+    assert_eq!((gb.import.len(), gb.blocks), (8, 2));
     let f = frame("2011-01-01T08:00:00Z", 60, 16);
-    let e = fit_to_frame(&gb.intervals, &f, Fill::Reject).unwrap_err();
+    let e = fit_to_frame(&gb.import, &f, Fill::Reject).unwrap_err();
     assert!(
         matches!(&e, ImportError::Missing { timestamp, .. } if timestamp == "2011-01-01T12:00:00Z"),
         "{e}"
     );
-    let r = fit_to_frame(&gb.intervals, &f, Fill::Zero).unwrap();
+    let r = fit_to_frame(&gb.import, &f, Fill::Zero).unwrap();
     assert_eq!(sum(&r.readings), 4086);
     assert_eq!(r.filled.len(), 8);
     assert_eq!(
@@ -173,10 +179,11 @@ fn gba_nine_days_hourly_and_the_abridged_file_with_a_gap() {
 fn daily_readings_are_refused_on_any_slot_frame() {
     let gb = read_green_button(&fixture(YEAR_DAILY)).unwrap();
     // gb.py: 444 readings, 9917817 Wh.
-    assert_eq!(gb.intervals.len(), 444);
-    assert_eq!(gb.intervals.iter().map(|i| i.wh).sum::<u64>(), 9_917_817);
+    assert_eq!(gb.import.len(), 444);
+    assert!(gb.import.iter().all(|i| i.exponent == 0));
+    assert_eq!(gb.import.iter().map(|i| i.value).sum::<u64>(), 9_917_817);
     let f = frame("2013-01-01T05:00:00Z", 60, 24);
-    let e = fit_to_frame(&gb.intervals, &f, Fill::Reject).unwrap_err();
+    let e = fit_to_frame(&gb.import, &f, Fill::Reject).unwrap_err();
     assert!(
         matches!(&e, ImportError::Resolution { reason, .. } if reason.contains("86400-second")),
         "{e}"
@@ -214,8 +221,11 @@ fn malformed_green_button_is_refused_with_the_place() {
         panic!("{e}")
     };
     assert_eq!(field, "<value>");
-    // The reading's line is where its <IntervalReading> opens, a few lines above its value.
-    let reading_line: usize = at.trim_start_matches("line ").parse().unwrap();
+    // The reading's line is where its <IntervalReading> opens, a few lines above its value,
+    // and its start is named too.
+    let (reading_line, when) = at.trim_start_matches("line ").split_once(' ').unwrap();
+    assert_eq!(when, "(reading starting 2011-01-01T08:00:00Z)");
+    let reading_line: usize = reading_line.parse().unwrap();
     assert!(
         reading_line < line && line - reading_line <= 6,
         "{at} vs value on line {line}"
@@ -223,7 +233,9 @@ fn malformed_green_button_is_refused_with_the_place() {
     // Mismatched tags.
     let e = parse_green_button(honest.replacen("</value>", "</valu>", 1).as_bytes()).unwrap_err();
     assert!(matches!(&e, ImportError::Malformed { .. }), "{e}");
-    // A kWh ReadingType (10^3) scales exactly; 10^-1 and 10^-3 leave fractions of a Wh.
+    // The ReadingType's powerOfTenMultiplier is kept with every value, and the fitting picks
+    // the period's unit from it: 10^3 (kWh) is converted exactly into whole Wh, 10^-1 and 10^-3
+    // become the unit, with the file's numbers unchanged.
     let p10 = |p: &str| {
         honest.replacen(
             "<powerOfTenMultiplier>0<",
@@ -231,17 +243,141 @@ fn malformed_green_button_is_refused_with_the_place() {
             1,
         )
     };
-    let kwh = parse_green_button(p10("3").as_bytes()).unwrap();
-    assert_eq!(kwh.intervals[0].wh, 450_000);
-    // x 10^-1: 450 -> 45 Wh is whole, but the file's 418 is not: refused at its reading.
-    let e = parse_green_button(p10("-1").as_bytes()).unwrap_err();
+    let f = frame("2011-01-01T08:00:00Z", 60, 4);
+    // gb.py window [1293868800, 1293883200): 450, 430, 418, 410.
+    for (p, unit, first_four) in [
+        ("0", 0, [450, 430, 418, 410]),
+        ("3", 0, [450_000, 430_000, 418_000, 410_000]),
+        ("-1", -1, [450, 430, 418, 410]),
+        ("-3", -3, [450, 430, 418, 410]),
+    ] {
+        let gb = parse_green_button(p10(p).as_bytes()).unwrap();
+        assert_eq!(gb.import[0].exponent, p.parse::<i32>().unwrap());
+        let r = fit_to_frame(&gb.import, &f, Fill::Reject).unwrap();
+        assert_eq!(r.unit.exponent(), unit, "10^{p}");
+        assert_eq!(r.readings, first_four, "10^{p}");
+    }
+    // 10^-4 is finer than any period's unit: 450 x 10^-4 Wh is 45 mWh, but 418 x 10^-4 Wh is
+    // not a whole number of mWh: refused at that reading, naming its start.
+    let gb = parse_green_button(p10("-4").as_bytes()).unwrap();
+    let e = fit_to_frame(&gb.import, &f, Fill::Reject).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "line 108: value 418 x 10^-4 Wh (interval starting 2011-01-01T10:00:00Z) is not a whole \
+         number of mWh, the finest unit a period can have"
+    );
+    // The first two hours alone are whole mWh: 45 and 43.
+    let two = frame("2011-01-01T08:00:00Z", 60, 2);
+    let r = fit_to_frame(&gb.import, &two, Fill::Reject).unwrap();
+    assert_eq!((r.unit.exponent(), r.readings), (-3, vec![45, 43]));
+}
+
+const PGE: &str = "gb-pge-hourly-mwh-export/pge_electricity_forward_reverse.xml";
+
+// pge.py FILE LO HI, independent of the importer: for each flowDirection, the readings after it
+// with a start in [LO, HI): direction, count, sum, (first start, value), (last start, value),
+// count not a multiple of 1000, and the largest (value, start):
+//   python3 -c 'import re,sys; t=open(sys.argv[1]).read(); s=re.split(r"<ns0:flowDirection>(\d+)<",t);
+//     [print(d, len(r), sum(v for _,v in r), r[0], r[-1], sum(1 for _,v in r if v%1000),
+//      max((v,a) for a,v in r)) for d,x in zip(s[1::2],s[2::2]) for r in [sorted((int(a),int(v))
+//      for a,v in re.findall(r"<ns0:start>(\d+)</ns0:start>\s*</ns0:timePeriod>\s*<ns0:value>(\d+)<",x)
+//      if int(sys.argv[2])<=int(a)<int(sys.argv[3]))]]' FILE LO HI
+// Window [1458543600, 1458630000) (2016-03-21T07:00Z, 24 h):
+//   1 24 20912399 (1458543600, 437400) (1458626400, 617400) 22 (2063400, 1458615600)
+//   19 24 2183999 (1458543600, 0) (1458626400, 0) 6 (640800, 1458594000)
+// Window [1446368400, 1446451200) (2015-11-01T09:00Z, 23 h):
+//   1 23 19928400 (1446368400, 514200) (1446447600, 499800) 17 ...
+//   19 23 3103599 (1446368400, 100000) (1446447600, 0) 6 ...
+// Whole file [0, 9999999999): 1 47 40840799 ...; 19 47 5287598 ...
+
+#[test]
+fn pge_import_and_export_in_mwh_fit_exactly() {
+    let gb = read_green_button(&fixture(PGE)).unwrap();
+    // Two delivered and two received blocks, each matched to its own ReadingType although
+    // the redacted MeterReading links are all the same.
+    assert_eq!((gb.blocks, gb.export_blocks, gb.skipped_blocks), (2, 2, 0));
+    assert_eq!((gb.import.len(), gb.export.len()), (47, 47));
+    assert!(gb.import.iter().chain(&gb.export).all(|i| i.exponent == -3));
+    assert_eq!(gb.import.iter().map(|i| i.value).sum::<u64>(), 40_840_799);
+    assert_eq!(gb.export.iter().map(|i| i.value).sum::<u64>(), 5_287_598);
+
+    let sum = |v: &[u32]| v.iter().map(|&x| u64::from(x)).sum::<u64>();
+    let day = frame("2016-03-21T07:00:00Z", 60, 24);
+    let r = fit_registers_to_frame(&gb.import, Some(&gb.export), &day, Fill::Reject).unwrap();
+    assert_eq!(r.unit, EnergyUnit::MILLI_WH);
+    assert!(r.filled.is_empty());
+    let export = r.export.as_deref().unwrap();
+    assert_eq!(sum(&r.import), 20_912_399);
+    assert_eq!(sum(export), 2_183_999);
+    assert_eq!((r.import[0], r.import[23]), (437_400, 617_400));
+    assert_eq!((export[0], export[23]), (0, 0));
+    // The largest hours: import 2063400 at 03:00Z (slot 20), export 640800 at 21:00Z (slot 14).
+    assert_eq!((r.import[20], export[14]), (2_063_400, 640_800));
+    assert_eq!(*r.import.iter().max().unwrap(), 2_063_400);
+    assert_eq!(*export.iter().max().unwrap(), 640_800);
+    // 22 of the 24 import hours are not whole Wh: only mWh holds them exactly.
+    assert_eq!(r.import.iter().filter(|&&v| v % 1000 != 0).count(), 22);
+    assert_eq!(export.iter().filter(|&&v| v % 1000 != 0).count(), 6);
+    // The import register alone has the same unit and values.
+    let alone = fit_to_frame(&gb.import, &day, Fill::Reject).unwrap();
+    assert_eq!((alone.unit, alone.readings), (r.unit, r.import));
+
+    // The other day: 23 hours from 2015-11-01T09:00Z.
+    let nov = frame("2015-11-01T09:00:00Z", 60, 23);
+    let r = fit_registers_to_frame(&gb.import, Some(&gb.export), &nov, Fill::Reject).unwrap();
+    let export = r.export.as_deref().unwrap();
+    assert_eq!((sum(&r.import), sum(export)), (19_928_400, 3_103_599));
+    assert_eq!((r.import[0], r.import[22]), (514_200, 499_800));
+    assert_eq!((export[0], export[22]), (100_000, 0));
+
+    // One hour more at the end has no reading in either register: refused, or filled once.
+    let longer = frame("2015-11-01T09:00:00Z", 60, 24);
+    let e =
+        fit_registers_to_frame(&gb.import, Some(&gb.export), &longer, Fill::Reject).unwrap_err();
     assert!(
-        matches!(&e, ImportError::BadValue { reason, .. } if reason == "418 x 10^-1 is not a whole number of Wh"),
+        matches!(&e, ImportError::Missing { timestamp, what, .. }
+            if timestamp == "2015-11-02T08:00:00Z" && *what == "reading"),
         "{e}"
     );
-    let e = parse_green_button(p10("-3").as_bytes()).unwrap_err();
+    let r = fit_registers_to_frame(&gb.import, Some(&gb.export), &longer, Fill::Zero).unwrap();
+    assert_eq!(r.filled, vec![1_446_451_200]);
+    assert_eq!(sum(&r.import), 19_928_400);
+}
+
+#[test]
+fn pge_corruptions_are_refused_at_the_reading() {
+    let honest = std::fs::read_to_string(fixture(PGE)).unwrap();
+    let day = frame("2016-03-21T07:00:00Z", 60, 24);
+    let gb = parse_green_button(honest.as_bytes()).unwrap();
+    assert!(fit_registers_to_frame(&gb.import, Some(&gb.export), &day, Fill::Reject).is_ok());
+    // The delivered ReadingType at 10^-4 Wh: 437400 x 10^-4 Wh = 43740 mWh is whole, but the
+    // file's values ending in 1..9 are not, and the first such hour is named.
+    let finer = honest.replacen(
+        "<ns0:powerOfTenMultiplier>-3<",
+        "<ns0:powerOfTenMultiplier>-4<",
+        1,
+    );
+    let gb = parse_green_button(finer.as_bytes()).unwrap();
+    let e = fit_registers_to_frame(&gb.import, Some(&gb.export), &day, Fill::Reject).unwrap_err();
+    let ImportError::BadValue { reason, .. } = &e else {
+        panic!("{e}")
+    };
     assert!(
-        matches!(&e, ImportError::BadValue { reason, .. } if reason.contains("not a whole number of Wh")),
+        reason.contains("x 10^-4 Wh (interval starting 2016-03-2")
+            && reason.ends_with("is not a whole number of mWh, the finest unit a period can have"),
+        "{e}"
+    );
+    // The received ReadingType relabelled as net (flowDirection 4): skipped, so the same
+    // file has no export register any more.
+    let net = honest.replacen("<ns0:flowDirection>19<", "<ns0:flowDirection>4<", 1);
+    let gb = parse_green_button(net.as_bytes()).unwrap();
+    assert_eq!((gb.blocks, gb.export_blocks, gb.skipped_blocks), (2, 0, 2));
+    // A negative received value is refused, naming the reading's start.
+    let neg = honest.replacen("<ns0:value>100000<", "<ns0:value>-100000<", 1);
+    let e = parse_green_button(neg.as_bytes()).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("(reading starting 2015-11-01T09:00:00Z): <value> -100000 is negative"),
         "{e}"
     );
 }
@@ -559,7 +695,7 @@ fn desert_profile_local_dst_days_have_23_and_25_hourly_slots() {
         ("2011-11-06T07:00:00Z", 25, 25_674, 868, 806),
     ] {
         let f = frame(start, 60, slots);
-        let r = fit_to_frame(&gb.intervals, &f, Fill::Reject).unwrap();
+        let r = fit_to_frame(&gb.import, &f, Fill::Reject).unwrap();
         assert_eq!(r.readings.len(), slots as usize);
         assert_eq!(sum(&r.readings), total);
         assert_eq!(
@@ -574,7 +710,7 @@ fn a_duplicated_or_overlapping_green_button_reading_is_refused_with_both_lines()
     let honest = std::fs::read_to_string(fixture(ABRIDGED)).unwrap();
     let f = frame("2011-01-01T08:00:00Z", 60, 4);
     let gb = parse_green_button(honest.as_bytes()).unwrap();
-    assert!(fit_to_frame(&gb.intervals, &f, Fill::Reject).is_ok());
+    assert!(fit_to_frame(&gb.import, &f, Fill::Reject).is_ok());
     // Copy the first reading (opened on line 94) to after the second (closed on line 106).
     let lines: Vec<&str> = honest.lines().collect();
     let first_reading = lines[93..100].join("\n");
@@ -584,7 +720,7 @@ fn a_duplicated_or_overlapping_green_button_reading_is_refused_with_both_lines()
     dup.push(&first_reading);
     dup.extend(&lines[107..]);
     let gb = parse_green_button(dup.join("\n").as_bytes()).unwrap();
-    let e = fit_to_frame(&gb.intervals, &f, Fill::Reject).unwrap_err();
+    let e = fit_to_frame(&gb.import, &f, Fill::Reject).unwrap_err();
     assert!(
         matches!(&e, ImportError::Duplicate { at, timestamp, first }
             if at == "line 108" && timestamp == "2011-01-01T08:00:00Z" && first == "line 94"),
@@ -600,7 +736,7 @@ fn a_duplicated_or_overlapping_green_button_reading_is_refused_with_both_lines()
     overlap.extend(&lines[107..]);
     let gb = parse_green_button(overlap.join("\n").as_bytes()).unwrap();
     let f30 = frame("2011-01-01T08:00:00Z", 60, 4);
-    let e = fit_to_frame(&gb.intervals, &f30, Fill::Reject).unwrap_err();
+    let e = fit_to_frame(&gb.import, &f30, Fill::Reject).unwrap_err();
     assert!(
         matches!(
             &e,

@@ -148,8 +148,8 @@ pub fn run(args: BatchArgs, store: &zkmeter_params::ParamStore) -> Result<(), Cl
     let s = &outcome.summary;
     println!(
         "batch-verify: run {}, {} files: {} accepted ({} newly recorded), {} already recorded, \
-         {} duplicate, {} rejected; {} proofs verified; bill total {} nano, energy {} Wh; \
-         {:.2} s ({:.1} files/s)",
+         {} duplicate, {} rejected; {} proofs verified; bill total {}, import {} kWh, export {} \
+         kWh, {} unmeasured slot(s); {:.2} s ({:.1} files/s)",
         s.run,
         s.files,
         s.accepted,
@@ -158,8 +158,10 @@ pub fn run(args: BatchArgs, store: &zkmeter_params::ParamStore) -> Result<(), Cl
         s.duplicate,
         s.rejected,
         s.proofs_verified,
-        s.bill_total,
-        s.energy_total_wh,
+        zkmeter_protocol::figures::pico_text(s.bill_total_pico),
+        zkmeter_protocol::figures::mwh_as_kwh(s.import_mwh_total),
+        zkmeter_protocol::figures::mwh_as_kwh(s.export_mwh_total),
+        s.filled_slots_total,
         s.seconds,
         s.files as f64 / s.seconds.max(1e-9)
     );

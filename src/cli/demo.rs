@@ -75,12 +75,18 @@ fn real_inputs(keys: &Path, period: &Path, tariff_path: &Path) -> Result<(), Cli
          (same weekday) to meet the 2020 prices"
     );
     let mut gb = parse_green_button(REAL_PROFILE).map_err(|e| usage("built-in profile", e))?;
-    for iv in &mut gb.intervals {
+    for iv in &mut gb.import {
         iv.start += shift;
     }
-    let readings = fit_to_frame(&gb.intervals, &frame, Fill::Reject)
-        .map_err(|e| usage("built-in profile", e))?
-        .readings;
+    let fitted =
+        fit_to_frame(&gb.import, &frame, Fill::Reject).map_err(|e| usage("built-in profile", e))?;
+    if fitted.unit != zkmeter_protocol::EnergyUnit::WH {
+        return Err(usage(
+            "built-in profile",
+            format!("readings in {} are not supported yet", fitted.unit),
+        ));
+    }
+    let readings = fitted.readings;
     let key = MeterSigningKey::read_pem(&keys.join("meter.key")).map_err(|e| usage("key", e))?;
     let meter_id = MeterId::new("demo-meter-real").map_err(|e| usage("demo", e))?;
     let mut rng = rand_core::UnwrapErr(rand::rngs::SysRng);

@@ -39,7 +39,9 @@ pub fn run(args: InfoArgs, store: &zkmeter_params::ParamStore) -> Result<(), Cli
             let params = load_params(store, size)?;
             let started = std::time::Instant::now();
             // Keys are per tariff; a tariff filling the whole capacity is the largest.
-            let tariff = zkmeter_circuit::TariffPrices::new(size, &vec![0; size.capacity()])
+            let full = vec![0; size.capacity()];
+            let export = size.has_export().then_some(&full[..]);
+            let tariff = zkmeter_circuit::TariffPrices::new(size, &full, export)
                 .map_err(|e| super::usage("key generation", e))?;
             zkmeter_circuit::ProvingKey::build(&tariff, params)
                 .map_err(|e| super::usage("key generation", e))?;

@@ -6,7 +6,8 @@ use clap::{Args, Subcommand};
 use zkmeter_import::readings::{
     csv::read_readings_csv, green_button::read_green_button, p1::read_p1,
 };
-use zkmeter_import::{fit_to_frame, Fill, Interval};
+use zkmeter_import::readings::fit_registers_to_frame;
+use zkmeter_import::{Fill, Interval};
 use zkmeter_meter::{keygen_to_dir, record, synthetic_measured, Measured, MeterSigningKey};
 use zkmeter_protocol::{CircuitSize, EnergyUnit, Frame, MeterId, UtcTime, ZkFile};
 
@@ -105,15 +106,17 @@ pub struct RecordArgs {
     #[command(flatten)]
     frame: FrameArgs,
     /// Read the readings from a CSV: `timestamp,wh`, `timestamp,kwh` or `timestamp,value,unit`
-    /// (unit Wh or kWh) rows, one per slot start (RFC 3339), any order; an optional header,
-    /// BOM, CRLF and quoted thousands separators ("1,234.5") are accepted. Values are converted
-    /// to Wh exactly (a fraction of a Wh is refused). Rows outside the frame are ignored.
+    /// (unit Wh or kWh) rows, or `timestamp,import_wh,export_wh` for both registers (the
+    /// header decides), one per slot start (RFC 3339), any order; BOM, CRLF and quoted
+    /// thousands separators ("1,234.5") are accepted. Values are kept exact: whole Wh, or
+    /// mWh when a value has decimals (up to 3 for Wh). Rows outside the frame are ignored.
     #[arg(long, value_name = "FILE.csv")]
     readings: Option<PathBuf>,
-    /// Read the readings from a Green Button (ESPI) XML download: IntervalReadings of the
-    /// ReadingType in Wh (scaled by powerOfTenMultiplier), any order, any number of
-    /// IntervalBlocks. --start and the slot count select the period; 15-minute readings may
-    /// fill 30- or 60-minute slots (summed exactly), longer readings are refused.
+    /// Read the readings from a Green Button (ESPI) XML download: IntervalReadings in Wh at
+    /// any powerOfTenMultiplier, kept exact (10^-3 Wh files are recorded in mWh), delivered
+    /// (import) and, for an `-ie` size, received (export, flowDirection 19) blocks, any order.
+    /// --start and the slot count select the period; 15-minute readings may fill 30- or
+    /// 60-minute slots (summed exactly), longer readings are refused.
     #[arg(long, value_name = "FILE.xml")]
     green_button: Option<PathBuf>,
     /// Read import and export readings from a file of P1 telegrams (DSMR / e-MUCS, the meter's
@@ -186,9 +189,6 @@ pub fn run(command: MeterCommand) -> Result<(), CliError> {
                 Some("zero") => Fill::Zero,
                 _ => Fill::Reject,
             };
-            let rejected = |path: &PathBuf, e: zkmeter_import::ImportError| {
-                CliError::Rejected(format!("{}: {e}", path.display()))
-            };
             let measured = read_measured(&args, &frame, fill)?;
             let filled = measured.filled;
             let mut rng = rand_core::UnwrapErr(rand::rngs::SysRng);
@@ -239,56 +239,39 @@ fn read_measured(args: &RecordArgs, frame: &Frame, fill: Fill) -> Result<Measure
     let rejected = |path: &PathBuf, e: zkmeter_import::ImportError| {
         CliError::Rejected(format!("{}: {e}", path.display()))
     };
-    let one_register = |path: &PathBuf| -> Result<(), CliError> {
-        if frame.size.has_export() {
-            return Err(CliError::Rejected(format!(
-                "{}: this source holds the import register only; size {} needs an export \
-                 register too (use {} or a source with both)",
-                path.display(),
-                frame.size,
-                frame.size.with_export(false)
-            )));
-        }
-        Ok(())
-    };
     let fit = |path: &PathBuf, import: &[Interval], export: Option<&[Interval]>| {
-        let import = fit_to_frame(import, frame, fill).map_err(|e| rejected(path, e))?;
-        let export = export
-            .map(|e| fit_to_frame(e, frame, fill).map_err(|e| rejected(path, e)))
-            .transpose()?;
-        let mut filled: Vec<i64> = import.filled.clone();
-        if let Some(e) = &export {
-            filled.extend(&e.filled);
-        }
-        filled.sort_unstable();
-        filled.dedup();
+        let fitted =
+            fit_registers_to_frame(import, export, frame, fill).map_err(|e| rejected(path, e))?;
         Ok::<_, CliError>(Measured {
-            unit: EnergyUnit::WH,
-            import: import.readings,
-            export: export.map(|e| e.readings),
-            filled: filled.len() as u32,
+            unit: fitted.unit,
+            import: fitted.import,
+            export: fitted.export,
+            filled: u32::try_from(fitted.filled.len()).unwrap_or(u32::MAX),
         })
     };
     match (&args.readings, &args.green_button, &args.p1, args.synthetic) {
         (Some(csv), ..) => {
-            one_register(csv)?;
-            let intervals = read_readings_csv(csv, frame).map_err(|e| rejected(csv, e))?;
-            fit(csv, &intervals, None)
+            let rows = read_readings_csv(csv, frame).map_err(|e| rejected(csv, e))?;
+            let export = export_for_size(frame, csv, rows.export.as_deref())?;
+            fit(csv, &rows.import, export)
         }
         (None, Some(xml), ..) => {
-            one_register(xml)?;
             let gb = read_green_button(xml).map_err(|e| rejected(xml, e))?;
             println!(
-                "Green Button: {} Wh readings in {} IntervalBlock(s){}",
-                gb.intervals.len(),
+                "Green Button: {} import reading(s) in {} IntervalBlock(s), {} export reading(s) \
+                 in {} block(s){}",
+                gb.import.len(),
                 gb.blocks,
+                gb.export.len(),
+                gb.export_blocks,
                 if gb.skipped_blocks > 0 {
-                    format!(" ({} non-Wh block(s) skipped)", gb.skipped_blocks)
+                    format!(" ({} block(s) of other units or flows skipped)", gb.skipped_blocks)
                 } else {
                     String::new()
                 }
             );
-            fit(xml, &gb.intervals, None)
+            let export = export_for_size(frame, xml, Some(&gb.export[..]))?;
+            fit(xml, &gb.import, export)
         }
         (None, None, Some(p1), _) => {
             let telegrams = read_p1(p1, frame).map_err(|e| rejected(p1, e))?;
@@ -298,14 +281,7 @@ fn read_measured(args: &RecordArgs, frame: &Frame, fill: Fill) -> Result<Measure
                 telegrams.boundaries,
                 frame.slots + 1
             );
-            let export = frame.size.has_export().then_some(&telegrams.export[..]);
-            if export.is_none() && !telegrams.export.is_empty() {
-                println!(
-                    "note: the export register is not billed with size {} (use {} to bill it)",
-                    frame.size,
-                    frame.size.with_export(true)
-                );
-            }
+            let export = export_for_size(frame, p1, Some(&telegrams.export[..]))?;
             fit(p1, &telegrams.import, export)
         }
         (None, None, None, Some(seed)) => {
@@ -313,5 +289,37 @@ fn read_measured(args: &RecordArgs, frame: &Frame, fill: Fill) -> Result<Measure
                 .map_err(|e| usage("--synthetic", e))
         }
         (None, None, None, None) => unreachable!("clap requires one source"),
+    }
+}
+
+/// The export intervals to bill at `frame`'s size: a two-register size needs them (a source
+/// without them is refused); a one-register size bills import only (and says so when the
+/// source had export readings).
+fn export_for_size<'a>(
+    frame: &Frame,
+    path: &std::path::Path,
+    export: Option<&'a [Interval]>,
+) -> Result<Option<&'a [Interval]>, CliError> {
+    match (frame.size.has_export(), export) {
+        (true, Some(e)) => Ok(Some(e)),
+        (true, None) => Err(CliError::Rejected(format!(
+            "{}: this source holds the import register only; size {} needs an export register \
+             too (use {}, or a source with both: a CSV `timestamp,import_wh,export_wh`, a Green \
+             Button file with received (flowDirection 19) blocks, P1 telegrams)",
+            path.display(),
+            frame.size,
+            frame.size.with_export(false)
+        ))),
+        (false, Some(e)) => {
+            if !e.is_empty() {
+                println!(
+                    "note: the export register is not billed with size {} (use {} to bill it)",
+                    frame.size,
+                    frame.size.with_export(true)
+                );
+            }
+            Ok(None)
+        }
+        (false, None) => Ok(None),
     }
 }

@@ -204,12 +204,7 @@ fn parse_p1_with(bytes: &[u8], frame: &Frame, limits: &Limits) -> Result<P1Readi
         let (Some(a), Some(b)) = (&pair[0], &pair[1]) else {
             continue;
         };
-        let interval = |wh: u64| Interval {
-            start: frame.slot_start(i as u32),
-            seconds: slot,
-            wh,
-            at: a.at.clone(),
-        };
+        let interval = |wh: u64| Interval::whole_wh(frame.slot_start(i as u32), slot, wh, a.at.clone());
         // Never saturates: the sequence check refused any decrease inside the frame.
         import.push(interval(b.import_wh.saturating_sub(a.import_wh)));
         export.push(interval(b.export_wh.saturating_sub(a.export_wh)));
