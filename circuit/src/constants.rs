@@ -94,8 +94,8 @@ const _: () = assert!(
 );
 
 // Every sum stays far below p/2 (p > 2^254), so no sum wraps.
-const _: () = assert!(MAX_ABS_BILL < 1i128 << 71);
-const _: () = assert!(MAX_ENERGY < 1u64 << 40);
+const _: () = assert!(MAX_ABS_BILL < 1i128 << 70);
+const _: () = assert!(MAX_ENERGY < 1u64 << 38);
 // A word of packed readings is below 2^234, so packing is injective in Fp (p > 2^254).
 const _: () = assert!(READING_BITS as usize * READINGS_PER_WORD <= 234);
 const _: () = assert!(MAX_READING >= 48_000_000);

@@ -5,19 +5,19 @@
 //! in [`crate::constants`] guarantee no sum reaches p/2, so the field result maps back to the
 //! integer one.
 //!
-//! * A reading is a `u32` count of the meter's unit `10^e` Wh below `2^READING_BITS`
-//!   ([`MAX_READING`]). In the circuit it is three `LIMB_BITS`-bit limbs in its own row, each
-//!   range-checked by a lookup, and `READINGS_PER_WORD` readings are packed into one field
-//!   element ("word") for hashing:
+//! * A reading is a `u32` count of the meter's unit `10^e` Wh below `2^READING_BITS = 2^26`
+//!   ([`MAX_READING`]). In the circuit it is two `LIMB_BITS`-bit limbs, each range-checked by
+//!   a lookup, and three 2-bit top pieces, each checked by a polynomial; `READINGS_PER_WORD`
+//!   readings are packed into one field element ("word") for hashing:
 //!   `word = sum_j r_j * 2^(READING_BITS * (READINGS_PER_WORD - 1 - j))` (first reading most
-//!   significant), `< 2^243 < p`, so the packing is injective.
+//!   significant), `< 2^234 < p`, so the packing is injective.
 //! * A price is an `i64` in micro-currency per kWh (1e-6 of the currency unit per kWh), with
 //!   magnitude at most [`MAX_ABS_PRICE`]. In the circuit's `price` fixed column (part of the
 //!   verifying key of the tariff) it is the field element `price` (`-x` as `p - x`); an export
 //!   slot holds its credit negated; padding slots hold 0 and their readings are forced to 0.
 //! * The bill is `sum(import price * import) - sum(export credit * export)` in units of
 //!   `10^(e - 9)` currency (micro-units/kWh x `10^e` Wh). Every partial sum has
-//!   `|sum| <= 2 * MAX_CAPACITY * MAX_READING * MAX_ABS_PRICE < 2 * 2^12 * 2^27 * 2^31 = 2^71`:
+//!   `|sum| <= 2 * MAX_CAPACITY * MAX_READING * MAX_ABS_PRICE < 2 * 2^12 * 2^26 * 2^31 = 2^70`:
 //!   far below p/2 (about 2^253), so the field sum is the integer sum. A negative bill is
 //!   encoded as `p - |bill|`.
 

@@ -184,7 +184,7 @@ pub fn bill(
         for (slot, (&p, &r)) in prices.iter().zip(values).enumerate() {
             check_price(slot, p)?;
             check_reading(register, slot, r.into())?;
-            // Cannot overflow: |p*r| < 2^58 and there are at most 2^12 terms (encoding bounds).
+            // Cannot overflow: |p*r| < 2^57 and there are at most 2^12 terms (encoding bounds).
             sum += i128::from(p) * i128::from(r);
             energy += u64::from(r);
         }

@@ -1,7 +1,7 @@
 //! Recording a period: readings in, signed [`Period`] out.
 //!
 //! Promises: the frame is valid, there is exactly one reading per slot and each is within
-//! [`MAX_READING_WH`](zkmeter_circuit::constants::MAX_READING_WH); the blinding value is uniform
+//! [`MAX_READING`](zkmeter_circuit::constants::MAX_READING); the blinding value is uniform
 //! in `Fp` (64 random bytes reduced mod p, bias < 2^-250); the commitment is
 //! [`primitives::commitment`] over the size's capacity; the signature is [`sign_statement`] over the
 //! period's statement. The returned period passes [`ZkFile::validate`].
@@ -76,10 +76,11 @@ pub fn record_with_blinding(
         export,
         filled,
     } = measured;
-    frame.check_len("readings", import.len())?;
-    let registers = std::iter::once(&import).chain(export.as_ref());
-    for (register, values) in registers.enumerate() {
-        frame.check_len("export readings", values.len())?;
+    frame.check_len("import readings", import.len())?;
+    if let Some(export) = &export {
+        frame.check_len("export readings", export.len())?;
+    }
+    for (register, values) in std::iter::once(&import).chain(export.as_ref()).enumerate() {
         for (slot, &r) in values.iter().enumerate() {
             check_reading(register, slot, r.into())?;
         }

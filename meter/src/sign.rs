@@ -1,8 +1,8 @@
 //! Signing the meter statement.
 //!
 //! Promises: the signature is ECDSA P-256 with SHA-256 over exactly
-//! [`MeterStatement::to_bytes`] (domain-separated; binds protocol version, meter id, frame and
-//! commitment), deterministic (RFC 6979), normalised to low `s`, stored as 64 bytes `r || s`:
+//! [`MeterStatement::to_bytes`] (domain-separated; binds protocol version, meter id, frame,
+//! unit, registers, filled-slot count and commitment), deterministic (RFC 6979), normalised to low `s`, stored as 64 bytes `r || s`:
 //! exactly what [`zkmeter_protocol::verify_statement`] accepts.
 
 use p256::ecdsa::signature::Signer;

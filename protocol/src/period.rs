@@ -83,7 +83,7 @@ impl ZkFile for Period {
 
     fn validate(&self) -> Result<(), ProtocolError> {
         self.frame.validate()?;
-        self.frame.check_len("readings", self.import.len())?;
+        self.frame.check_len("import readings", self.import.len())?;
         if self.export.is_some() != self.frame.size.has_export() {
             return Err(ProtocolError::Bounds(BoundsError::RegistersMismatch {
                 what: "period",
@@ -91,8 +91,10 @@ impl ZkFile for Period {
                 size: self.frame.size.name(),
             }));
         }
+        if let Some(export) = &self.export {
+            self.frame.check_len("export readings", export.len())?;
+        }
         for (register, values) in self.readings().registers().enumerate() {
-            self.frame.check_len("export readings", values.len())?;
             for (slot, &r) in values.iter().enumerate() {
                 check_reading(register, slot, r.into())?;
             }

@@ -1,7 +1,7 @@
 //! The tariff file: one signed fixed-point price per slot of a frame, as JSON.
 //!
 //! ```json
-//! { "format": "zkmeter-tariff", "version": 1, "tariff_id": "agile-A-2026-01",
+//! { "format": "zkmeter-tariff", "version": 2, "tariff_id": "agile-A-2026-01",
 //!   "currency": "GBP", "price_unit": "micro-currency/kWh",
 //!   "frame": { "start": "2026-01-01T00:00:00Z", "slot_minutes": 30, "slots": 1488,
 //!              "size": "month-30min" },
@@ -12,9 +12,9 @@
 //! credit per kWh exported in each slot (the same prices for retail net metering, an export
 //! tariff such as Agile Outgoing otherwise); the bill is import cost minus export credit.
 //! `plan` (optional) names the utility's rate plan the tariff belongs to; a tariff without it
-//! is of the default plan ([`DEFAULT_PLAN`](crate::ids::DEFAULT_PLAN)). The plan is covered by
-//! the digest when present; a tariff without it has the digest it had before plans existed
-//! (docs/protocol.md, "Tariff digest").
+//! is of the default plan ([`DEFAULT_PLAN`](crate::ids::DEFAULT_PLAN)). The digest covers
+//! every field, the absent optional ones as postcard's `None` (docs/protocol.md, "Tariff
+//! digest").
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};

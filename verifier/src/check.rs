@@ -6,9 +6,9 @@
 //! 1. the proof has the exact length of its size's proofs;
 //! 2. the utility's tariff is for exactly the submission's frame, under the id and digest the
 //!    submission names;
-//! 3. the meter's signature over `(version, meter id, frame, C)` verifies under the key the
-//!    utility registered;
-//! 4. the public inputs `(C, B, E, context)` and their instance column are built
+//! 3. the meter's signature over `(version, meter id, frame, unit, registers, filled, C)`
+//!    verifies under the key the utility registered;
+//! 4. the public inputs `(C, B, E_in, E_out, context)` and their instance column are built
 //!    ([`zkmeter_protocol::BillClaim::public_inputs`], the one builder plugin and utility
 //!    share). The tariff's prices are not among them: they are in the verifying key of
 //!    (size, tariff), which the utility builds from its own tariff ([`crate::Verifier`]).
@@ -22,8 +22,8 @@ use std::time::Instant;
 use thiserror::Error;
 use zkmeter_circuit::{proof_len, BoundsError, Instance, Proof};
 use zkmeter_protocol::{
-    verify_statement, CircuitSize, Frame, MeterId, MeterPublicKey, PlanId, ProtocolError,
-    SignatureError, Submission, Tariff, UtcTime,
+    verify_statement, BillFigures, CircuitSize, Frame, MeterId, MeterPublicKey, PlanId,
+    ProtocolError, SignatureError, Submission, Tariff, UtcTime,
 };
 
 /// Why a submission was rejected. Each variant is one reason, stated in one line.
@@ -159,8 +159,7 @@ impl UtilityTariff {
 pub struct Checked {
     size: CircuitSize,
     tariff: UtilityTariff,
-    bill: i128,
-    energy_wh: u64,
+    figures: BillFigures,
     instance: Instance,
     proof: Proof,
 }
@@ -176,14 +175,10 @@ impl Checked {
         &self.tariff
     }
 
-    /// The claimed bill, nano-currency.
-    pub fn bill(&self) -> i128 {
-        self.bill
-    }
-
-    /// The claimed energy, Wh.
-    pub fn energy_wh(&self) -> u64 {
-        self.energy_wh
+    /// The claimed figures (unit, bill, import and export energy, filled slots): those the
+    /// instance column holds, so the ones a verified proof vouches for.
+    pub fn figures(&self) -> BillFigures {
+        self.figures
     }
 
     /// The instance column the proof must verify against.
@@ -275,8 +270,7 @@ pub fn check_submission(
     Ok(Checked {
         size,
         tariff: tariff.clone(),
-        bill: submission.bill,
-        energy_wh: submission.energy_wh,
+        figures: submission.figures(),
         instance,
         proof: Proof::from_bytes(submission.proof.clone()),
     })

@@ -7,6 +7,10 @@
 //!   meter overlaps its interval ([`LedgerTx::overlapping`]), so a meter's periods never
 //!   overlap, whatever their lengths (a day inside a month, an hourly and a quarter-hourly
 //!   frame of one day). The primary key is `(meter_id, period_start)`.
+//! * Each row stores the bill's figures normalised to common units (bill in pico-currency,
+//!   exact decimal text; import and export energy in mWh), so the bills of meters counting in
+//!   different units add up exactly, with the meter's unit exponent and its filled-slot count
+//!   beside them ([`BillRecord`]).
 //! * Each row stores the SHA-256 of the exact submission bytes, so a later run recognises
 //!   "recorded earlier by this very submission".
 //! * Each row stores the number of the run that recorded it (`runs` table: a sequential
@@ -27,17 +31,19 @@ use std::path::Path;
 
 use rusqlite::{params, Connection, ErrorCode, OptionalExtension};
 use thiserror::Error;
+use zkmeter_protocol::EnergyUnit;
 
 pub use crate::interval::Interval;
 
 /// Schema version stored in `meta`. Version 1 keyed bills by (meter, period start) only and
-/// had no intervals and no runs.
-pub const SCHEMA_VERSION: &str = "2";
+/// had no intervals and no runs; version 2 stored bills in nano-currency and one energy in Wh
+/// (protocol v2, every meter counting whole Wh, one register).
+pub const SCHEMA_VERSION: &str = "3";
 
 /// The schema of a new ledger (inside the creating transaction).
 const SCHEMA: &str = "
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-    INSERT INTO meta (key, value) VALUES ('schema_version', '2');
+    INSERT INTO meta (key, value) VALUES ('schema_version', '3');
     CREATE TABLE runs (
         run INTEGER PRIMARY KEY,
         finished INTEGER NOT NULL CHECK (finished IN (0, 1))
@@ -51,8 +57,11 @@ const SCHEMA: &str = "
         size TEXT NOT NULL,
         plan TEXT NOT NULL,
         tariff_id TEXT NOT NULL,
+        unit INTEGER NOT NULL CHECK (unit BETWEEN -3 AND 0),
         bill TEXT NOT NULL,
-        energy_wh INTEGER NOT NULL,
+        import_mwh INTEGER NOT NULL CHECK (import_mwh >= 0),
+        export_mwh INTEGER NOT NULL CHECK (export_mwh >= 0),
+        filled_slots INTEGER NOT NULL CHECK (filled_slots BETWEEN 0 AND slots),
         submission_sha256 BLOB NOT NULL,
         file TEXT NOT NULL,
         run INTEGER NOT NULL REFERENCES runs (run),
@@ -74,7 +83,9 @@ pub enum LedgerError {
     /// The file is a ledger of another schema version; it was left untouched.
     #[error(
         "ledger {path} has schema version {found}, this build uses {SCHEMA_VERSION} (bill \
-         intervals and runs); it is not migrated: keep it for its records and start a new ledger"
+         intervals and runs; bills in pico-currency, import and export energy in mWh, the \
+         meter's unit and filled slots); it is not migrated: keep it for its records and start \
+         a new ledger"
     )]
     Schema {
         /// The path.
@@ -116,10 +127,16 @@ pub struct BillRecord {
     pub plan: String,
     /// Tariff id.
     pub tariff_id: String,
-    /// Bill, nano-currency.
-    pub bill: i128,
-    /// Energy, Wh.
-    pub energy_wh: u64,
+    /// The unit the meter counted in (column `unit`: its exponent `e` of `10^e` Wh).
+    pub unit: EnergyUnit,
+    /// Bill, pico-currency (column `bill`, exact decimal text).
+    pub bill_pico: i128,
+    /// Import energy, mWh.
+    pub import_mwh: u64,
+    /// Export energy, mWh (0 for one register).
+    pub export_mwh: u64,
+    /// Slots the meter signed as not measured.
+    pub filled_slots: u32,
     /// SHA-256 of the submission file's bytes.
     pub submission_sha256: [u8; 32],
     /// The file (relative to the job's input directory) it was recorded from.
@@ -408,7 +425,7 @@ impl LedgerTx<'_> {
         self.tx
             .prepare_cached(&format!(
                 "INSERT INTO bills ({COLUMNS})
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
             ))?
             .execute(params![
                 r.meter_id,
@@ -419,8 +436,11 @@ impl LedgerTx<'_> {
                 r.size,
                 r.plan,
                 r.tariff_id,
-                r.bill.to_string(),
-                to_sql_u64(r.energy_wh),
+                r.unit.exponent(),
+                r.bill_pico.to_string(),
+                to_sql_u64(r.import_mwh),
+                to_sql_u64(r.export_mwh),
+                r.filled_slots,
                 &r.submission_sha256[..],
                 r.file,
                 to_sql_u64(r.run),
@@ -431,7 +451,8 @@ impl LedgerTx<'_> {
 
 /// The columns of `bills`, in the order [`row_to_record`] reads them.
 const COLUMNS: &str = "meter_id, period_start, period_end, slot_minutes, slots, size, plan, \
-                       tariff_id, bill, energy_wh, submission_sha256, file, run";
+                       tariff_id, unit, bill, import_mwh, export_mwh, filled_slots, \
+                       submission_sha256, file, run";
 
 fn overlapping(
     conn: &Connection,
@@ -458,10 +479,13 @@ fn interval(start: i64, end: i64) -> Result<Interval, LedgerError> {
 }
 
 fn row_to_record(r: &rusqlite::Row<'_>) -> Result<BillRecord, LedgerError> {
-    let bill: String = r.get(8)?;
-    let energy: i64 = r.get(9)?;
-    let sha: Vec<u8> = r.get(10)?;
-    let run: i64 = r.get(12)?;
+    let unit: i64 = r.get(8)?;
+    let bill: String = r.get(9)?;
+    let import: i64 = r.get(10)?;
+    let export: i64 = r.get(11)?;
+    let filled: i64 = r.get(12)?;
+    let sha: Vec<u8> = r.get(13)?;
+    let run: i64 = r.get(15)?;
     Ok(BillRecord {
         meter_id: r.get(0)?,
         period: interval(r.get(1)?, r.get(2)?)?,
@@ -470,12 +494,18 @@ fn row_to_record(r: &rusqlite::Row<'_>) -> Result<BillRecord, LedgerError> {
         size: r.get(5)?,
         plan: r.get(6)?,
         tariff_id: r.get(7)?,
-        bill: bill.parse().map_err(|_| LedgerError::Corrupt("bill"))?,
-        energy_wh: u64::try_from(energy).map_err(|_| LedgerError::Corrupt("energy_wh"))?,
+        unit: i8::try_from(unit)
+            .ok()
+            .and_then(|e| EnergyUnit::new(e).ok())
+            .ok_or(LedgerError::Corrupt("unit"))?,
+        bill_pico: bill.parse().map_err(|_| LedgerError::Corrupt("bill"))?,
+        import_mwh: u64::try_from(import).map_err(|_| LedgerError::Corrupt("import_mwh"))?,
+        export_mwh: u64::try_from(export).map_err(|_| LedgerError::Corrupt("export_mwh"))?,
+        filled_slots: u32::try_from(filled).map_err(|_| LedgerError::Corrupt("filled_slots"))?,
         submission_sha256: sha
             .try_into()
             .map_err(|_| LedgerError::Corrupt("submission_sha256"))?,
-        file: r.get(11)?,
+        file: r.get(14)?,
         run: u64::try_from(run).map_err(|_| LedgerError::Corrupt("run"))?,
     })
 }
@@ -500,8 +530,11 @@ mod tests {
             size: "day-15min".into(),
             plan: "default".into(),
             tariff_id: "t".into(),
-            bill: -123_456_789_012_345_678_901,
-            energy_wh: 42,
+            unit: EnergyUnit::WH,
+            bill_pico: -123_456_789_012_345_678_901,
+            import_mwh: 42_000,
+            export_mwh: 0,
+            filled_slots: 0,
             submission_sha256: [sha; 32],
             file: format!("{meter}-{sha}.bin"),
             run,
@@ -537,6 +570,65 @@ mod tests {
         assert_eq!(ledger.all().unwrap(), vec![record("m", day, 1, run)]);
         drop(ledger);
         assert_eq!(open(&dir).all().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn the_unit_and_normalised_figures_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ledger = open(&dir);
+        let run = ledger.begin_run().unwrap();
+        // An mWh meter with both registers and filled slots: a credit of 2^70 + 1
+        // pico-currency (beyond an SQLite integer's 2^63, hence the text column), import
+        // 1.0673 kWh, export 5 mWh, 3 slots filled; beside it a Wh meter.
+        let bill = BillRecord {
+            unit: EnergyUnit::MILLI_WH,
+            bill_pico: -(1 << 70) - 1,
+            import_mwh: 1_067_300,
+            export_mwh: 5,
+            filled_slots: 3,
+            size: "day-15min-ie".into(),
+            ..record("m", period(T0, T0 + DAY), 1, run)
+        };
+        let wh = BillRecord {
+            export_mwh: 2_500_000,
+            ..record("w", period(T0, T0 + DAY), 2, run)
+        };
+        ledger
+            .transaction(|tx| {
+                tx.insert(&bill)?;
+                tx.insert(&wh)
+            })
+            .unwrap();
+        drop(ledger);
+        let ledger = open(&dir);
+        assert_eq!(ledger.all().unwrap(), vec![bill.clone(), wh.clone()]);
+        drop(ledger);
+        // The columns as stored: the exponent, the pico-currency text, mWh, the count.
+        let conn = Connection::open(dir.path().join("ledger.sqlite")).unwrap();
+        let stored: (i64, String, i64, i64, i64) = conn
+            .query_row(
+                "SELECT unit, bill, import_mwh, export_mwh, filled_slots FROM bills
+                 WHERE meter_id = 'm'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            )
+            .unwrap();
+        assert_eq!(
+            stored,
+            (-3, "-1180591620717411303425".into(), 1_067_300, 5, 3)
+        );
+        // A unit this build never writes (forced past the column's CHECK) is reported as
+        // corrupt, not trusted.
+        conn.execute_batch(
+            "PRAGMA ignore_check_constraints = ON;
+             UPDATE bills SET unit = 2 WHERE meter_id = 'w';",
+        )
+        .unwrap();
+        drop(conn);
+        assert!(matches!(
+            open(&dir).all(),
+            Err(LedgerError::Corrupt("unit"))
+        ));
     }
 
     #[test]
@@ -634,10 +726,48 @@ mod tests {
         assert!(matches!(orphan, Err(LedgerError::Sqlite(_))), "{orphan:?}");
     }
 
+    /// The schema a version-2 ledger was created with.
+    const SCHEMA_2: &str = "
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        INSERT INTO meta (key, value) VALUES ('schema_version', '2');
+        CREATE TABLE runs (
+            run INTEGER PRIMARY KEY,
+            finished INTEGER NOT NULL CHECK (finished IN (0, 1))
+        );
+        CREATE TABLE bills (
+            meter_id TEXT NOT NULL,
+            period_start INTEGER NOT NULL,
+            period_end INTEGER NOT NULL CHECK (period_end > period_start),
+            slot_minutes INTEGER NOT NULL,
+            slots INTEGER NOT NULL,
+            size TEXT NOT NULL,
+            plan TEXT NOT NULL,
+            tariff_id TEXT NOT NULL,
+            bill TEXT NOT NULL,
+            energy_wh INTEGER NOT NULL,
+            submission_sha256 BLOB NOT NULL,
+            file TEXT NOT NULL,
+            run INTEGER NOT NULL REFERENCES runs (run),
+            PRIMARY KEY (meter_id, period_start)
+        ) WITHOUT ROWID;
+        INSERT INTO runs (run, finished) VALUES (1, 1);
+        INSERT INTO bills VALUES ('m', 1767225600, 1767312000, 60, 24, 'day-15min', 'default',
+            't', '95811919600', 381420, x'01', 'a.bin', 1);";
+
+    /// The schema a version-1 ledger was created with.
+    const SCHEMA_1: &str = "
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        INSERT INTO meta (key, value) VALUES ('schema_version', '1');
+        CREATE TABLE bills (meter_id TEXT NOT NULL, period_start INTEGER NOT NULL,
+            slot_minutes INTEGER NOT NULL, slots INTEGER NOT NULL, size TEXT NOT NULL,
+            tariff_id TEXT NOT NULL, bill TEXT NOT NULL, energy_wh INTEGER NOT NULL,
+            submission_sha256 BLOB NOT NULL, file TEXT NOT NULL,
+            PRIMARY KEY (meter_id, period_start)) WITHOUT ROWID;";
+
     #[test]
-    fn a_ledger_of_schema_1_or_another_database_is_refused_untouched() {
+    fn a_ledger_of_schema_1_or_2_or_another_database_is_refused_untouched() {
         let dir = tempfile::tempdir().unwrap();
-        // Honest: a new ledger opens and has schema 2.
+        // Honest: a new ledger opens and has schema 3.
         drop(open(&dir));
         let fresh = Connection::open(dir.path().join("ledger.sqlite")).unwrap();
         let v: String = fresh
@@ -648,35 +778,35 @@ mod tests {
             )
             .unwrap();
         assert_eq!(v, SCHEMA_VERSION);
+        assert_eq!(v, "3");
 
-        // A ledger as version 1 created it.
-        let old = dir.path().join("old.sqlite");
-        let conn = Connection::open(&old).unwrap();
-        conn.execute_batch(
-            "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-             INSERT INTO meta (key, value) VALUES ('schema_version', '1');
-             CREATE TABLE bills (meter_id TEXT NOT NULL, period_start INTEGER NOT NULL,
-                 slot_minutes INTEGER NOT NULL, slots INTEGER NOT NULL, size TEXT NOT NULL,
-                 tariff_id TEXT NOT NULL, bill TEXT NOT NULL, energy_wh INTEGER NOT NULL,
-                 submission_sha256 BLOB NOT NULL, file TEXT NOT NULL,
-                 PRIMARY KEY (meter_id, period_start)) WITHOUT ROWID;",
-        )
-        .unwrap();
-        drop(conn);
-        let before = std::fs::read(&old).unwrap();
-        let err = Ledger::open(&old).unwrap_err();
-        assert!(
-            matches!(&err, LedgerError::Schema { found, .. } if found == "1"),
-            "{err:?}"
-        );
-        assert!(err
-            .to_string()
-            .contains("schema version 1, this build uses 2"));
-        assert_eq!(
-            std::fs::read(&old).unwrap(),
-            before,
-            "the old ledger was changed"
-        );
+        // Ledgers as versions 2 (bills in nano-currency, one energy in Wh) and 1 created them.
+        for (version, schema) in [("2", SCHEMA_2), ("1", SCHEMA_1)] {
+            let old = dir.path().join(format!("v{version}.sqlite"));
+            let conn = Connection::open(&old).unwrap();
+            conn.execute_batch(schema).unwrap();
+            drop(conn);
+            let before = std::fs::read(&old).unwrap();
+            let err = Ledger::open(&old).unwrap_err();
+            assert!(
+                matches!(&err, LedgerError::Schema { found, .. } if found == version),
+                "{err:?}"
+            );
+            let text = err.to_string();
+            assert!(
+                text.contains(&format!(
+                    "schema version {version}, this build uses 3 (bill intervals and runs; bills \
+                     in pico-currency, import and export energy in mWh, the meter's unit and \
+                     filled slots); it is not migrated"
+                )),
+                "{text}"
+            );
+            assert_eq!(
+                std::fs::read(&old).unwrap(),
+                before,
+                "the version {version} ledger was changed"
+            );
+        }
 
         // Some other database.
         let other = dir.path().join("other.sqlite");

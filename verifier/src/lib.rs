@@ -8,9 +8,10 @@
 //!    done by [`ZkFile::read`](zkmeter_protocol::ZkFile::read));
 //! 2. [`check_submission`]: the proof has the exact length, the tariff is the utility's own
 //!    for exactly this frame (id and digest), the meter's signature over
-//!    `(version, meter id, frame, C)` verifies; it returns the [`Checked`] instance;
-//! 3. the halo2 proof for `(C, B, E, context)` under the verifying key of (size, tariff),
-//!    built from the utility's own tariff ([`Verifier::verify_checked`]).
+//!    `(version, meter id, frame, unit, registers, filled, C)` verifies; it returns the
+//!    [`Checked`] instance;
+//! 3. the halo2 proof for `(C, B, E_in, E_out, context)` under the verifying key of
+//!    (size, tariff), built from the utility's own tariff ([`Verifier::verify_checked`]).
 //!
 //! Single verification ([`Verifier::verify`], the CLI) and the batch job ([`job`]) make the
 //! same [`check_submission`] call, so they reject the same submission for the same reason.
@@ -33,18 +34,20 @@ pub mod report;
 use std::sync::Arc;
 
 use zkmeter_circuit::{IpaParams, ProofError, VerifyingKey};
-use zkmeter_protocol::{CircuitSize, MeterPublicKey, Submission};
+use zkmeter_protocol::{BillFigures, CircuitSize, MeterPublicKey, Submission};
 
 pub use check::{check_submission, CheckTimes, Checked, Rejection, UtilityTariff};
 pub use interval::Interval;
 
-/// An accepted bill.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// An accepted bill: the figures its proof verified.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Accepted {
-    /// The bill, nano-currency.
-    pub bill: i128,
-    /// The energy, Wh.
-    pub energy_wh: u64,
+    /// The bill's public figures as the submission claimed them and the proof verified them:
+    /// the meter's unit `10^e` Wh, the bill in `10^(e - 9)` currency, import and export
+    /// energy in `10^e` Wh, the filled-slot count the meter signed. Normalised to
+    /// pico-currency and mWh by [`BillFigures::bill_pico`], [`BillFigures::import_mwh`] and
+    /// [`BillFigures::export_mwh`].
+    pub figures: BillFigures,
 }
 
 /// A verifier for one of the utility's tariffs: the verifying key of (size, tariff), built from
@@ -153,8 +156,7 @@ impl Verifier {
                 _ => Rejection::ProofInvalid,
             })?;
         Ok(Accepted {
-            bill: checked.bill(),
-            energy_wh: checked.energy_wh(),
+            figures: checked.figures(),
         })
     }
 }

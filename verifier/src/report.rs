@@ -1,15 +1,29 @@
 //! The batch job's outputs: the CSV report (one row per input file) and the JSON summary,
 //! both written atomically (`zkmeter_fs`: temporary file beside the target, fsync, rename).
 //!
-//! Report columns, in this order: `file, meter_id, period_start, outcome, bill, energy_wh,
-//! reason`. `file` is the path relative to the input directory with `/` separators, each name
-//! written by [`escape_file_name`]; a directory the job could not walk (unreadable, too deep)
-//! has a row of its own whose `file` ends with `/`. Rows come in byte order of the raw relative
-//! paths (the walk's order), which is the byte order of `file` whenever no name holds a `\`
-//! or bytes that are not UTF-8. `period_start` is RFC 3339 UTC, `bill` exact nano-currency,
-//! `energy_wh` whole Wh. Fields are quoted (RFC 4180) when they hold `,`, `"`, CR or LF. No row
-//! holds a time of day or anything else that differs between two runs over the same inputs
-//! and ledger, so such runs give byte-identical reports.
+//! Report columns, in this order ([`HEADER`]): `file, meter_id, period_start, outcome, bill,
+//! import_kwh, export_kwh, reason, filled_slots`. `file` is the path relative to the input
+//! directory with `/` separators, each name written by [`escape_file_name`]; a directory the
+//! job could not walk (unreadable, too deep) has a row of its own whose `file` ends with `/`.
+//! Rows come in byte order of the raw relative paths (the walk's order), which is the byte
+//! order of `file` whenever no name holds a `\` or bytes that are not UTF-8. `period_start` is
+//! RFC 3339 UTC. Fields are quoted (RFC 4180) when they hold `,`, `"`, CR or LF. No row holds
+//! a time of day or anything else that differs between two runs over the same inputs and
+//! ledger, so such runs give byte-identical reports.
+//!
+//! # Figures in common units
+//!
+//! Meters count in different units (`10^e` Wh, `e` in `-3..=0`; a bill is in `10^(e - 9)`
+//! currency), so a row never holds a meter's raw integers: its figures are normalised
+//! ([`BillFigures`]) to pico-currency and mWh, in which every unit's figures are whole
+//! numbers, and the summary's totals are exact sums of them. `bill` is exact currency text
+//! ([`pico_text`]: every significant digit, at least two decimals, `-0.000000000001`),
+//! `import_kwh` and `export_kwh` exact kWh text ([`mwh_as_kwh`]: at least three decimals;
+//! `export_kwh` is `0.000` for a meter with one register), `filled_slots` the integer count of
+//! slots the meter signed as not measured. These four are filled for accepted,
+//! already-recorded and duplicate rows (the claimed figures) and empty otherwise.
+//! `filled_slots` is the last column, so a reader that knows only the columns before it
+//! still finds them where they were.
 //!
 //! # Formula injection (OWASP "CSV Injection")
 //!
@@ -20,15 +34,19 @@
 //! and then the value (`=1+1` becomes `"'=1+1"`), which spreadsheets show as text. The value
 //! is recovered exactly by removing one leading `'` from any text field that starts with one
 //! (a value that itself starts with `'` gets a second, so this is never ambiguous). The
-//! numeric columns `bill` and `energy_wh` are integers the job formats itself and are never
-//! escaped: a negative bill `-123` stays a number.
+//! numeric columns `bill`, `import_kwh`, `export_kwh` and `filled_slots` are decimal numbers
+//! the job formats itself (digits, at most one `.`, a leading `-` for a negative bill) and are
+//! never escaped: a negative bill `-0.000000123` stays a number.
 
 use std::fmt::Write as _;
 
-use serde::Serialize;
+use serde::{Serialize, Serializer};
+use zkmeter_protocol::figures::{mwh_as_kwh, pico_text};
+use zkmeter_protocol::BillFigures;
 
 /// The CSV header line.
-pub const HEADER: &str = "file,meter_id,period_start,outcome,bill,energy_wh,reason";
+pub const HEADER: &str =
+    "file,meter_id,period_start,outcome,bill,import_kwh,export_kwh,reason,filled_slots";
 
 /// What happened to one input file (docs/batch.md, "Outcomes and the ledger").
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -68,12 +86,16 @@ pub struct Row {
     pub period_start: Option<String>,
     /// The outcome.
     pub outcome: Outcome,
-    /// The claimed bill (accepted, already-recorded and duplicate rows).
-    pub bill: Option<i128>,
-    /// The claimed energy (accepted, already-recorded and duplicate rows).
-    pub energy_wh: Option<u64>,
+    /// The claimed bill in pico-currency (accepted, already-recorded and duplicate rows).
+    pub bill_pico: Option<i128>,
+    /// The claimed import energy in mWh (as `bill_pico`).
+    pub import_mwh: Option<u64>,
+    /// The claimed export energy in mWh, 0 for one register (as `bill_pico`).
+    pub export_mwh: Option<u64>,
     /// Why (empty for accepted rows).
     pub reason: String,
+    /// Slots the meter signed as not measured (as `bill_pico`).
+    pub filled: Option<u32>,
 }
 
 /// A file name (or relative path) as the report's `file` column writes it, unambiguously:
@@ -120,6 +142,22 @@ fn text_field(out: &mut String, value: &str) {
 }
 
 impl Row {
+    /// Sets the figure columns to `figures`, normalised (module docs).
+    pub fn set_figures(&mut self, figures: &BillFigures) {
+        self.bill_pico = Some(figures.bill_pico());
+        self.import_mwh = Some(figures.import_mwh());
+        self.export_mwh = Some(figures.export_mwh());
+        self.filled = Some(figures.filled);
+    }
+
+    /// Empties the figure columns (a rejected row).
+    pub fn clear_figures(&mut self) {
+        self.bill_pico = None;
+        self.import_mwh = None;
+        self.export_mwh = None;
+        self.filled = None;
+    }
+
     /// The row as one CSV line, with its line end.
     pub fn to_csv(&self) -> String {
         let mut s = String::with_capacity(128);
@@ -131,25 +169,37 @@ impl Row {
         s.push(',');
         text_field(&mut s, self.outcome.as_str());
         s.push(',');
-        // Numbers: integers formatted here, never escaped (a negative bill stays a number).
-        if let Some(b) = self.bill {
-            s.push_str(&b.to_string());
+        // Numbers: formatted here, never escaped (a negative bill stays a number).
+        if let Some(b) = self.bill_pico {
+            s.push_str(&pico_text(b));
         }
         s.push(',');
-        if let Some(e) = self.energy_wh {
-            s.push_str(&e.to_string());
+        if let Some(e) = self.import_mwh {
+            s.push_str(&mwh_as_kwh(u128::from(e)));
+        }
+        s.push(',');
+        if let Some(e) = self.export_mwh {
+            s.push_str(&mwh_as_kwh(u128::from(e)));
         }
         s.push(',');
         text_field(&mut s, &self.reason);
+        s.push(',');
+        if let Some(n) = self.filled {
+            s.push_str(&n.to_string());
+        }
         s.push('\n');
         s
     }
 }
 
 /// The JSON summary. Every field but `newly_recorded`, `proofs_verified` and `seconds` is the
-/// same for a run killed and resumed as for the run uninterrupted; `bill_total` and
-/// `energy_total_wh` count only the bills this run recorded, so the summaries of successive
-/// runs on one ledger add up to the ledger's totals.
+/// same for a run killed and resumed as for the run uninterrupted; the totals count only the
+/// bills this run recorded, so the summaries of successive runs on one ledger add up to the
+/// ledger's totals.
+///
+/// The totals are kept as exact integers in the common units (pico-currency, mWh) and written
+/// as exact decimal text, JSON strings (`"bill_total": "95.811920834567"`, `"import_kwh_total":
+/// "382.4873"`), so no digit is lost to a JSON reader's floating point.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Summary {
     /// The run's number in the ledger (1, 2, ...; a resumed run keeps its number).
@@ -170,28 +220,64 @@ pub struct Summary {
     /// Proofs this process sent to verification: at most one per (meter, period) claimed in
     /// the run (after a resume, only those not recorded before the kill).
     pub proofs_verified: u64,
-    /// Sum of the accepted bills, nano-currency (an exact integer).
-    pub bill_total: i128,
-    /// Sum of the accepted energies, Wh.
-    pub energy_total_wh: u128,
+    /// Sum of the accepted bills, pico-currency. JSON `bill_total`: exact currency text
+    /// ([`pico_text`]).
+    #[serde(rename = "bill_total", serialize_with = "pico_json")]
+    pub bill_total_pico: i128,
+    /// Sum of the accepted import energies, mWh. JSON `import_kwh_total`: exact kWh text
+    /// ([`mwh_as_kwh`]).
+    #[serde(rename = "import_kwh_total", serialize_with = "kwh_json")]
+    pub import_mwh_total: u128,
+    /// Sum of the accepted export energies, mWh. JSON `export_kwh_total`: exact kWh text.
+    #[serde(rename = "export_kwh_total", serialize_with = "kwh_json")]
+    pub export_mwh_total: u128,
+    /// Sum of the accepted bills' filled-slot counts.
+    pub filled_slots_total: u64,
     /// Wall time of the job, seconds.
     pub seconds: f64,
 }
 
+fn pico_json<S: Serializer>(pico: &i128, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&pico_text(*pico))
+}
+
+fn kwh_json<S: Serializer>(mwh: &u128, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&mwh_as_kwh(*mwh))
+}
+
 impl Summary {
-    /// Counts one row.
+    /// Counts one row. (No sum wraps: a bill is below `2^71` units of `10^(e - 9)` currency,
+    /// so below `2^81` pico-currency (`10^(e + 3) <= 10^3 < 2^10`), and an energy below
+    /// `2^40 * 10^3 < 2^50` mWh; the bill total needs more than `2^46` rows to reach `2^127`.)
     pub fn add(&mut self, row: &Row) {
         self.files += 1;
         match row.outcome {
             Outcome::Accepted => {
                 self.accepted += 1;
-                self.bill_total += row.bill.unwrap_or(0);
-                self.energy_total_wh += u128::from(row.energy_wh.unwrap_or(0));
+                self.bill_total_pico += row.bill_pico.unwrap_or(0);
+                self.import_mwh_total += u128::from(row.import_mwh.unwrap_or(0));
+                self.export_mwh_total += u128::from(row.export_mwh.unwrap_or(0));
+                self.filled_slots_total += u64::from(row.filled.unwrap_or(0));
             }
             Outcome::AlreadyRecorded => self.already_recorded += 1,
             Outcome::Duplicate => self.duplicate += 1,
             Outcome::Rejected => self.rejected += 1,
         }
+    }
+
+    /// `bill_total` as written in the JSON: exact currency text.
+    pub fn bill_total_text(&self) -> String {
+        pico_text(self.bill_total_pico)
+    }
+
+    /// `import_kwh_total` as written in the JSON: exact kWh text.
+    pub fn import_kwh_total_text(&self) -> String {
+        mwh_as_kwh(self.import_mwh_total)
+    }
+
+    /// `export_kwh_total` as written in the JSON: exact kWh text.
+    pub fn export_kwh_total_text(&self) -> String {
+        mwh_as_kwh(self.export_mwh_total)
     }
 
     /// Pretty JSON with a final newline.
@@ -203,34 +289,192 @@ impl Summary {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use zkmeter_protocol::EnergyUnit;
+
+    /// A decoded row of meter `m-1` with no figures yet.
+    fn row(file: &str, outcome: Outcome, reason: &str) -> Row {
+        Row {
+            file: file.into(),
+            meter_id: Some("m-1".into()),
+            period_start: Some("2026-01-01T00:00:00Z".into()),
+            outcome,
+            bill_pico: None,
+            import_mwh: None,
+            export_mwh: None,
+            reason: reason.into(),
+            filled: None,
+        }
+    }
+
+    fn with_figures(mut row: Row, figures: &BillFigures) -> Row {
+        row.set_figures(figures);
+        row
+    }
 
     #[test]
     fn rows_are_quoted_only_when_needed() {
-        let row = Row {
+        let rejected = Row {
             file: "a,b.bin".into(),
-            meter_id: Some("m-1".into()),
-            period_start: Some("2026-01-01T00:00:00Z".into()),
-            outcome: Outcome::Rejected,
-            bill: None,
-            energy_wh: None,
-            reason: "say \"no\"\nnow".into(),
+            ..row("", Outcome::Rejected, "say \"no\"\nnow")
         };
         assert_eq!(
-            row.to_csv(),
-            "\"a,b.bin\",m-1,2026-01-01T00:00:00Z,rejected,,,\"say \"\"no\"\"\nnow\"\n"
+            rejected.to_csv(),
+            "\"a,b.bin\",m-1,2026-01-01T00:00:00Z,rejected,,,,\"say \"\"no\"\"\nnow\",\n"
         );
         let ok = Row {
-            outcome: Outcome::Accepted,
-            bill: Some(-5),
-            energy_wh: Some(7),
-            reason: String::new(),
-            file: "x.bin".into(),
-            ..row
+            bill_pico: Some(-5),
+            import_mwh: Some(7),
+            export_mwh: Some(0),
+            filled: Some(0),
+            ..row("x.bin", Outcome::Accepted, "")
         };
         assert_eq!(
             ok.to_csv(),
-            "x.bin,m-1,2026-01-01T00:00:00Z,accepted,-5,7,\n"
+            "x.bin,m-1,2026-01-01T00:00:00Z,accepted,-0.000000000005,0.000007,0.000,,0\n"
         );
+    }
+
+    #[test]
+    fn the_filled_slot_count_is_the_last_column() {
+        assert_eq!(HEADER.split(',').count(), 9);
+        assert_eq!(HEADER.rsplit(',').next(), Some("filled_slots"));
+        assert!(HEADER.starts_with("file,meter_id,period_start,outcome,bill,"));
+        let figures = BillFigures {
+            unit: EnergyUnit::WH,
+            bill: 1,
+            import_energy: 2,
+            export_energy: 3,
+            filled: 17,
+        };
+        // A reason holding a comma is quoted, so the count is still the ninth field.
+        let line = with_figures(row("a.bin", Outcome::Duplicate, "x, y"), &figures).to_csv();
+        assert_eq!(
+            line,
+            "a.bin,m-1,2026-01-01T00:00:00Z,duplicate,0.000000001,0.002,0.003,\"x, y\",17\n"
+        );
+        assert!(line.ends_with(",17\n"));
+        // A row without figures ends with an empty count.
+        let mut cleared = with_figures(row("b.bin", Outcome::Rejected, "why"), &figures);
+        cleared.clear_figures();
+        assert_eq!(
+            cleared.to_csv(),
+            "b.bin,m-1,2026-01-01T00:00:00Z,rejected,,,,why,\n"
+        );
+    }
+
+    #[test]
+    fn rows_of_meters_in_different_units_sum_exactly() {
+        // A Wh meter: bill 95_811_919_600 x 10^-9 = 95.8119196; import 381_420 Wh; export
+        // 2_500 Wh; no slot filled.
+        let wh = BillFigures {
+            unit: EnergyUnit::WH,
+            bill: 95_811_919_600,
+            import_energy: 381_420,
+            export_energy: 2_500,
+            filled: 0,
+        };
+        // An mWh meter: bill 1_234_567 x 10^-12 = 0.000001234567; import 1_067_300 mWh =
+        // 1.0673 kWh; export 5 mWh; 3 slots filled.
+        let mwh = BillFigures {
+            unit: EnergyUnit::MILLI_WH,
+            bill: 1_234_567,
+            import_energy: 1_067_300,
+            export_energy: 5,
+            filled: 3,
+        };
+        let a = with_figures(row("a.bin", Outcome::Accepted, ""), &wh);
+        let b = with_figures(row("b.bin", Outcome::Accepted, ""), &mwh);
+        assert_eq!(
+            a.to_csv(),
+            "a.bin,m-1,2026-01-01T00:00:00Z,accepted,95.8119196,381.420,2.500,,0\n"
+        );
+        assert_eq!(
+            b.to_csv(),
+            "b.bin,m-1,2026-01-01T00:00:00Z,accepted,0.000001234567,1.0673,0.000005,,3\n"
+        );
+        let mut summary = Summary::default();
+        summary.add(&a);
+        summary.add(&b);
+        // Rows that are not accepted carry figures but are not counted.
+        summary.add(&with_figures(
+            row(
+                "c.bin",
+                Outcome::AlreadyRecorded,
+                "recorded by run 1 from c.bin",
+            ),
+            &mwh,
+        ));
+        summary.add(&with_figures(row("d.bin", Outcome::Duplicate, "dup"), &wh));
+        summary.add(&row("e.bin", Outcome::Rejected, "bad"));
+        // By hand, in pico-currency: 95_811_919_600 x 10^3 + 1_234_567 x 1
+        //   = 95_811_919_600_000 + 1_234_567 = 95_811_920_834_567 -> 95.811920834567.
+        // (The raw integers would give 95_811_919_600 + 1_234_567 = 95_813_154_167: wrong.)
+        assert_eq!(summary.bill_total_pico, 95_811_920_834_567);
+        assert_eq!(summary.bill_total_text(), "95.811920834567");
+        // Import in mWh: 381_420 x 10^3 + 1_067_300 = 382_487_300 -> 382.4873 kWh.
+        assert_eq!(summary.import_mwh_total, 382_487_300);
+        assert_eq!(summary.import_kwh_total_text(), "382.4873");
+        // Export in mWh: 2_500 x 10^3 + 5 = 2_500_005 -> 2.500005 kWh.
+        assert_eq!(summary.export_mwh_total, 2_500_005);
+        assert_eq!(summary.export_kwh_total_text(), "2.500005");
+        assert_eq!(summary.filled_slots_total, 3);
+        assert_eq!(
+            (summary.files, summary.accepted, summary.already_recorded),
+            (5, 2, 1)
+        );
+        assert_eq!((summary.duplicate, summary.rejected), (1, 1));
+        // The JSON holds the totals as exact strings, under their documented names.
+        let json: serde_json::Value = serde_json::from_str(&summary.to_json()).unwrap();
+        assert_eq!(json["bill_total"], "95.811920834567");
+        assert_eq!(json["import_kwh_total"], "382.4873");
+        assert_eq!(json["export_kwh_total"], "2.500005");
+        assert_eq!(json["filled_slots_total"], 3);
+        // In this order in the text (one field per line of the pretty JSON).
+        let text = summary.to_json();
+        let keys: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.trim_start().strip_prefix('"')?.split('"').next())
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "run",
+                "files",
+                "accepted",
+                "already_recorded",
+                "duplicate",
+                "rejected",
+                "newly_recorded",
+                "proofs_verified",
+                "bill_total",
+                "import_kwh_total",
+                "export_kwh_total",
+                "filled_slots_total",
+                "seconds"
+            ]
+        );
+    }
+
+    #[test]
+    fn an_empty_or_negative_total_is_exact_text_too() {
+        let mut summary = Summary::default();
+        let json: serde_json::Value = serde_json::from_str(&summary.to_json()).unwrap();
+        assert_eq!(json["bill_total"], "0.00");
+        assert_eq!(json["import_kwh_total"], "0.000");
+        // Credits: -1 x 10^-12 (an mWh meter's unit) and -1 x 10^-9 (a Wh meter's) sum to
+        // -1 - 1_000 = -1_001 pico-currency.
+        let credit = |unit, bill| BillFigures {
+            unit,
+            bill,
+            import_energy: 0,
+            export_energy: 0,
+            filled: 0,
+        };
+        let accepted = |f: &BillFigures| with_figures(row("x.bin", Outcome::Accepted, ""), f);
+        summary.add(&accepted(&credit(EnergyUnit::MILLI_WH, -1)));
+        summary.add(&accepted(&credit(EnergyUnit::WH, -1)));
+        assert_eq!(summary.bill_total_pico, -1_001);
+        assert_eq!(summary.bill_total_text(), "-0.000000001001");
     }
 
     #[test]
@@ -253,18 +497,17 @@ mod tests {
 
     #[test]
     fn text_that_a_spreadsheet_would_evaluate_is_written_as_text_and_numbers_stay_numbers() {
+        // A credit of 123 nano-currency: its bill starts with `-` and stays a number.
         let honest = Row {
-            file: "a.bin".into(),
-            meter_id: Some("m-1".into()),
-            period_start: Some("2026-01-01T00:00:00Z".into()),
-            outcome: Outcome::Duplicate,
-            bill: Some(-123),
-            energy_wh: Some(0),
-            reason: "why".into(),
+            bill_pico: Some(-123_000),
+            import_mwh: Some(0),
+            export_mwh: Some(0),
+            filled: Some(4),
+            ..row("a.bin", Outcome::Duplicate, "why")
         };
         assert_eq!(
             honest.to_csv(),
-            "a.bin,m-1,2026-01-01T00:00:00Z,duplicate,-123,0,why\n"
+            "a.bin,m-1,2026-01-01T00:00:00Z,duplicate,-0.000000123,0.000,0.000,why,4\n"
         );
         let escaped = |first: &str| {
             let row = Row {
@@ -279,8 +522,8 @@ mod tests {
             assert_eq!(
                 escaped(first),
                 format!(
-                    "\"'{first}SUM(A1).bin\",\"'{first}1\",2026-01-01T00:00:00Z,duplicate,-123,0,\
-                     \"'{first}x,\"\"y\"\"\"\n"
+                    "\"'{first}SUM(A1).bin\",\"'{first}1\",2026-01-01T00:00:00Z,duplicate,\
+                     -0.000000123,0.000,0.000,\"'{first}x,\"\"y\"\"\",4\n"
                 ),
                 "{first:?}"
             );

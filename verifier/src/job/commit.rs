@@ -36,9 +36,11 @@ pub(super) fn commit_chunk(
                         meter_id: None,
                         period_start: None,
                         outcome: Outcome::Rejected,
-                        bill: None,
-                        energy_wh: None,
+                        bill_pico: None,
+                        import_mwh: None,
+                        export_mwh: None,
                         reason: "proof was not verified".to_owned(),
+                        filled: None,
                     },
                 },
             });
@@ -74,13 +76,13 @@ fn commit_one(
     };
     if let Some(reason) = refused {
         row.outcome = Outcome::Rejected;
-        row.bill = None;
-        row.energy_wh = None;
+        row.clear_figures();
         row.reason = reason;
         return Ok(row);
     }
     // The settle pass found no recorded bill overlapping the period, and nothing but this
-    // job writes the locked ledger.
+    // job writes the locked ledger. The figures are those the proof verified.
+    let figures = sub.figures();
     tx.insert(&BillRecord {
         meter_id: sub.meter_id.to_string(),
         period,
@@ -89,8 +91,11 @@ fn commit_one(
         size: sub.frame.size.name().to_owned(),
         plan: plan.to_string(),
         tariff_id: sub.tariff_id.clone(),
-        bill: sub.bill,
-        energy_wh: sub.energy_wh,
+        unit: figures.unit,
+        bill_pico: figures.bill_pico(),
+        import_mwh: figures.import_mwh(),
+        export_mwh: figures.export_mwh(),
+        filled_slots: figures.filled,
         submission_sha256: sha256,
         file: row.file.clone(),
         run,

@@ -49,9 +49,11 @@ fn rejected(file: &InputFile, sub: Option<&Submission>, reason: String) -> Prepa
         meter_id: sub.map(|s| s.meter_id.to_string()),
         period_start: sub.map(|s| s.frame.start.to_string()),
         outcome: Outcome::Rejected,
-        bill: None,
-        energy_wh: None,
+        bill_pico: None,
+        import_mwh: None,
+        export_mwh: None,
         reason,
+        filled: None,
     })
 }
 
@@ -116,15 +118,18 @@ pub(super) fn prepare(
         Ok(c) => c,
         Err(reason) => return rejected(file, Some(&submission), reason.to_string()),
     };
-    let row = Row {
+    let mut row = Row {
         file: file.name.clone(),
         meter_id: Some(submission.meter_id.to_string()),
         period_start: Some(submission.frame.start.to_string()),
         outcome: Outcome::Accepted,
-        bill: Some(submission.bill),
-        energy_wh: Some(submission.energy_wh),
+        bill_pico: None,
+        import_mwh: None,
+        export_mwh: None,
         reason: String::new(),
+        filled: None,
     };
+    row.set_figures(&checked.figures());
     Prepared::Ready(Box::new(Ready {
         row,
         sha256,

@@ -248,12 +248,15 @@ mod tests {
         Submission {
             meter_id: MeterId::new("m").unwrap(),
             frame,
+            unit: zkmeter_protocol::EnergyUnit::WH,
+            filled: 0,
             commitment: zkmeter_protocol::FieldBytes([0; 32]),
             meter_signature: zkmeter_protocol::SignatureBytes([0; 64]),
             tariff_id: t.tariff_id.clone(),
             tariff_digest: t.digest(),
             bill: 0,
-            energy_wh: 0,
+            import_energy: 0,
+            export_energy: 0,
             proof: vec![],
         }
     }
