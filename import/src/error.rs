@@ -103,6 +103,27 @@ pub enum ImportError {
         /// Tier limits as written.
         limits: String,
     },
+    /// An ENTSO-E document has series of two resolutions for the same hours (DE-LU publishes
+    /// hourly and 15-minute prices side by side); one must be chosen.
+    #[error(
+        "{at}: the document has both a {finer} and a {coarser} series for the hours from {from} \
+         to {to} (the other at {other}); choose one with --resolution {finer} or \
+         --resolution {coarser}"
+    )]
+    TwoResolutions {
+        /// Where the later of the two periods is.
+        at: String,
+        /// The finer resolution, e.g. `PT15M`.
+        finer: &'static str,
+        /// The coarser resolution, e.g. `PT60M`.
+        coarser: &'static str,
+        /// Start of the hours both cover (UTC).
+        from: String,
+        /// End of the hours both cover (UTC).
+        to: String,
+        /// Where the earlier period is.
+        other: String,
+    },
     /// The frame or the values break a protocol rule.
     #[error("{0}")]
     Protocol(#[from] ProtocolError),

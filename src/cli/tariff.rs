@@ -6,7 +6,7 @@ use clap::{Args, Subcommand};
 use zkmeter_import::decimal::Decimal;
 use zkmeter_import::tariffs::{
     agile::read_agile,
-    entsoe::read_entsoe,
+    entsoe::{read_entsoe, Resolution},
     prices_for_frame, to_micro,
     urdb::{read_urdb, PER_KWH_SHIFT},
 };
@@ -28,6 +28,8 @@ Examples:
       --slot-minutes 30 --size month-30min --out tariff.json
   zkmeter tariff import entsoe --file BE.xml --adder 0.12 --start 2024-10-07T22:00:00Z \\
       --slot-minutes 15 --size day-15min --out tariff.json
+  zkmeter tariff import entsoe --file DE-LU.xml --resolution PT15M \\
+      --start 2025-10-01T22:00:00Z --slot-minutes 15 --size day-15min --out tariff.json
   zkmeter tariff import urdb --file rate.json --tz America/Los_Angeles \\
       --start 2016-07-01T07:00:00Z --slot-minutes 60 --size day-15min --slots 24 --out tariff.json";
 
@@ -92,9 +94,16 @@ pub enum ImportCommand {
     ///
     /// Resolutions PT15M, PT30M and PT60M; with curveType A03 a missing position repeats the
     /// last price. 1 EUR/MWh = 1000 micro-EUR/kWh. Hourly prices on 15-minute slots repeat.
+    /// A document with series of two resolutions for the same hours (DE-LU: PT60M and PT15M)
+    /// is refused unless --resolution picks one.
     Entsoe {
         #[command(flatten)]
         common: ImportCommon,
+        /// Keep only the document's series of this resolution (PT15M, PT30M or PT60M); needed
+        /// when it has two for the same hours. Hours the kept series does not cover are
+        /// missing prices.
+        #[arg(long, value_name = "PT15M|PT30M|PT60M")]
+        resolution: Option<Resolution>,
         /// A fixed network/levy charge added to every slot, in currency per kWh (e.g. 0.12).
         #[arg(long, value_name = "PER_KWH", allow_hyphen_values = true)]
         adder: Option<String>,
@@ -214,12 +223,22 @@ pub fn run(command: TariffCommand) -> Result<(), CliError> {
                 &rounded_note(agile.rounded),
             )
         }
-        TariffCommand::Import(ImportCommand::Entsoe { common, adder }) => {
+        TariffCommand::Import(ImportCommand::Entsoe {
+            common,
+            resolution,
+            adder,
+        }) => {
             let frame = common.frame.frame()?;
-            let doc = read_entsoe(&common.file).map_err(|e| rejected(&common, e))?;
+            let doc = read_entsoe(&common.file, resolution).map_err(|e| rejected(&common, e))?;
             let mut prices =
                 prices_for_frame(&doc.prices, &frame).map_err(|e| rejected(&common, e))?;
             let mut note = rounded_note(doc.rounded);
+            if let Some(r) = resolution {
+                note = format!(
+                    "{note}{}only the document's {r} series kept",
+                    if note.is_empty() { "" } else { "; " }
+                );
+            }
             if let Some(text) = adder {
                 let d = Decimal::parse(&text).map_err(|e| usage("--adder", e))?;
                 let add = to_micro(&d, PER_KWH_SHIFT, "--adder", "adder")
