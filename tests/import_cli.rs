@@ -299,6 +299,24 @@ fn tariff_import_agile_entsoe_and_urdb_write_valid_tariffs() {
         &out3,
     );
     assert_fails(&run, 1, "has no time zone");
+    // Not in force: SCE TOU-8 B runs 2016-01-01 to 2016-12-31 (startdate / enddate, see
+    // import/tests/real_data.rs); local 1 January 2017 is refused with both periods.
+    let run = import(
+        "urdb",
+        &fixture(SCE_B),
+        "2017-01-01T08:00:00Z",
+        60,
+        24,
+        &tz,
+        &out3,
+    );
+    assert_fails(
+        &run,
+        1,
+        "/enddate: the rate is in force from 2016-01-01 to 2016-12-31, but the frame runs from \
+         2017-01-01 to 2017-01-01 (2017-01-01T08:00:00Z to 2017-01-02T08:00:00Z; dates in \
+         America/Los_Angeles)",
+    );
     // Tiered: refused, naming the tiers.
     let run = import(
         "urdb",

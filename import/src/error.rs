@@ -1,6 +1,7 @@
 //! Typed import errors. Every error about a file's content names the place in the file: a
 //! line (XML, CSV), a row, or a JSON path.
 
+use chrono::NaiveDate;
 use thiserror::Error;
 use zkmeter_protocol::ProtocolError;
 
@@ -124,9 +125,41 @@ pub enum ImportError {
         /// Where the earlier period is.
         other: String,
     },
+    /// A URDB rate is not in force on every day of the frame (its `startdate` / `enddate`).
+    #[error(
+        "{at}: the rate is in force {}, but the frame runs from {frame_first} to {frame_last} \
+         ({frame_utc}; dates in {zone}): import the rate in force for those dates",
+        in_force(.start_date, .end_date)
+    )]
+    NotInForce {
+        /// JSON path of the date the frame falls outside (`.../startdate` or `.../enddate`).
+        at: String,
+        /// The rate's first day in force, if the record has a `startdate`.
+        start_date: Option<NaiveDate>,
+        /// The rate's last day in force, if the record has an `enddate`.
+        end_date: Option<NaiveDate>,
+        /// The local date of the frame's first instant.
+        frame_first: NaiveDate,
+        /// The local date of the frame's last instant.
+        frame_last: NaiveDate,
+        /// The frame in UTC, `START to END`.
+        frame_utc: String,
+        /// The time zone of the local dates.
+        zone: String,
+    },
     /// The frame or the values break a protocol rule.
     #[error("{0}")]
     Protocol(#[from] ProtocolError),
+}
+
+/// `from A to B`, `from A on` or `up to B` (inclusive dates).
+fn in_force(start: &Option<NaiveDate>, end: &Option<NaiveDate>) -> String {
+    match (start, end) {
+        (Some(a), Some(b)) => format!("from {a} to {b}"),
+        (Some(a), None) => format!("from {a} on"),
+        (None, Some(b)) => format!("up to {b}"),
+        (None, None) => "always".into(),
+    }
 }
 
 impl ImportError {

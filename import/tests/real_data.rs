@@ -13,6 +13,10 @@
 //!   gaps filled with the previous price (A03), `decimal.Decimal(price) * 1000`, each hourly
 //!   price repeated four times on a quarter-hour frame, then sum / first five / last.
 //! * URDB: the schedules and rates read off the JSON with `python3 -c 'json.load(...)'`.
+//!   Dates: `date -u -d @N` of `startdate` / `enddate`: SCE TOU-8 B 1451610000 =
+//!   2016-01-01T01:00Z and 1483146000 = 2016-12-31T01:00Z, Georgia 1546304400 = 2019-01-01T01:00Z,
+//!   NIPSCO 1525042800 = 2018-04-29T23:00Z (nearest midnight: 2018-04-30), SCE TOU-8 D
+//!   1727762400 = 2024-10-01T06:00Z.
 //!
 //! Frames are sized with `CircuitSize::smallest_fitting`, never a hard-coded capacity.
 
@@ -756,5 +760,126 @@ fn entsoe_resolution_names() {
     assert_eq!(
         "pt15m".parse::<Resolution>(),
         Err("'pt15m' is not PT15M, PT30M or PT60M".to_owned())
+    );
+}
+
+#[test]
+fn urdb_rates_are_refused_outside_their_start_and_end_dates() {
+    let la =
+        |r: &zkmeter_import::tariffs::urdb::UrdbRate| r.zone(Some("America/Los_Angeles")).unwrap();
+    let date = |t: &str| chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d").unwrap();
+    // SCE TOU-8 B: in force 2016-01-01 to 2016-12-31 (both inclusive).
+    let b = read_urdb(&fixture(SCE_B)).unwrap();
+    assert_eq!(
+        (b.start_date, b.end_date),
+        (Some(date("2016-01-01")), Some(date("2016-12-31")))
+    );
+    // Honest: its first and last local days, Los Angeles (UTC-8), are accepted.
+    for day in ["2016-01-01T08:00:00Z", "2016-12-31T08:00:00Z"] {
+        assert_eq!(
+            b.prices_for_frame(&frame(day, 60, 24), la(&b))
+                .unwrap()
+                .len(),
+            24
+        );
+    }
+    // The day before startdate: refused at /startdate, naming the rate's dates and the frame.
+    let e = b
+        .prices_for_frame(&frame("2015-12-31T08:00:00Z", 60, 24), la(&b))
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "/startdate: the rate is in force from 2016-01-01 to 2016-12-31, but the frame runs from \
+         2015-12-31 to 2015-12-31 (2015-12-31T08:00:00Z to 2016-01-01T08:00:00Z; dates in \
+         America/Los_Angeles): import the rate in force for those dates"
+    );
+    // The day after enddate: refused at /enddate.
+    let e = b
+        .prices_for_frame(&frame("2017-01-01T08:00:00Z", 60, 24), la(&b))
+        .unwrap_err();
+    assert!(
+        matches!(&e, ImportError::NotInForce { at, frame_first, frame_last, .. }
+            if at == "/enddate" && *frame_first == date("2017-01-01") && *frame_last == date("2017-01-01")),
+        "{e}"
+    );
+    assert!(
+        e.to_string()
+            .contains("in force from 2016-01-01 to 2016-12-31, but the frame runs from 2017-01-01 to 2017-01-01"),
+        "{e}"
+    );
+    // A frame across the end (31 December and 1 January local) is refused too: one slot past
+    // the end is enough.
+    let e = b
+        .prices_for_frame(&frame("2016-12-31T08:00:00Z", 60, 25), la(&b))
+        .unwrap_err();
+    assert!(
+        matches!(&e, ImportError::NotInForce { at, frame_last, .. } if at == "/enddate" && *frame_last == date("2017-01-01")),
+        "{e}"
+    );
+    // Local days, not UTC days: 2016-01-01T02:00Z is still 31 December in Los Angeles.
+    let e = b
+        .prices_for_frame(&frame("2016-01-01T02:00:00Z", 60, 1), la(&b))
+        .unwrap_err();
+    assert!(
+        matches!(&e, ImportError::NotInForce { at, frame_first, .. } if at == "/startdate" && *frame_first == date("2015-12-31")),
+        "{e}"
+    );
+
+    // Georgia Power: from 2019-01-01, no enddate. New York (UTC-5 in winter).
+    let g = read_urdb(&fixture(GEORGIA)).unwrap();
+    assert_eq!((g.start_date, g.end_date), (Some(date("2019-01-01")), None));
+    let ny = g.zone(Some("America/New_York")).unwrap();
+    assert!(g
+        .prices_for_frame(&frame("2019-01-01T05:00:00Z", 60, 24), ny)
+        .is_ok());
+    let e = g
+        .prices_for_frame(&frame("2018-12-31T05:00:00Z", 60, 24), ny)
+        .unwrap_err();
+    assert!(
+        e.to_string().starts_with(
+            "/startdate: the rate is in force from 2019-01-01 on, but the frame runs from \
+             2018-12-31 to 2018-12-31"
+        ),
+        "{e}"
+    );
+
+    // SCE TOU-8 D inside an API response: the path names the item.
+    let d = read_urdb(&fixture(SCE_D)).unwrap();
+    assert_eq!((d.start_date, d.end_date), (Some(date("2024-10-01")), None));
+    assert!(d
+        .prices_for_frame(&frame("2024-10-01T07:00:00Z", 60, 24), la(&d))
+        .is_ok());
+    let e = d
+        .prices_for_frame(&frame("2024-09-30T07:00:00Z", 60, 24), la(&d))
+        .unwrap_err();
+    assert!(
+        matches!(&e, ImportError::NotInForce { at, .. } if at == "/items/0/startdate"),
+        "{e}"
+    );
+
+    // NIPSCO's startdate is 23:00Z: the nearest midnight's date, 2018-04-30 (its tiers cut
+    // to one, since a tiered rate is refused before its dates are read).
+    let mut n: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture(NIPSCO)).unwrap()).unwrap();
+    n["energyratestructure"][0]
+        .as_array_mut()
+        .unwrap()
+        .truncate(1);
+    let n = parse_urdb(n.to_string().as_bytes()).unwrap();
+    assert_eq!((n.start_date, n.end_date), (Some(date("2018-04-30")), None));
+
+    // Malformed dates are refused with their path; an enddate before the startdate too.
+    let honest = std::fs::read_to_string(fixture(SCE_B)).unwrap();
+    let text = honest.replacen("1451610000", "\"2016-01-01\"", 1);
+    let e = parse_urdb(text.as_bytes()).unwrap_err();
+    assert!(
+        matches!(&e, ImportError::BadValue { at, field, .. } if at == "/startdate" && field == "startdate"),
+        "{e}"
+    );
+    let text = honest.replacen("1483146000", "1420074000", 1);
+    let e = parse_urdb(text.as_bytes()).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "/enddate: enddate 2015-01-01 is before the startdate 2016-01-01"
     );
 }

@@ -112,7 +112,8 @@ pub enum ImportCommand {
     ///
     /// A bare record or an API response with one item. Single-tier energy rates (rate + adj)
     /// on weekday/weekend 12x24 schedules in the utility's local time (--tz), mapped onto the
-    /// UTC frame across DST. Tiered rates are refused, naming the tiers.
+    /// UTC frame across DST. Tiered rates are refused, naming the tiers. A rate is refused for
+    /// a frame with a local day before its `startdate` or after its `enddate` (both inclusive).
     Urdb {
         #[command(flatten)]
         common: ImportCommon,
