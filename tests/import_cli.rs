@@ -288,6 +288,17 @@ fn tariff_import_agile_entsoe_and_urdb_write_valid_tariffs() {
         t.prices.iter().sum::<i64>(),
         9 * 62_020 + 9 * 86_090 + 6 * 139_430
     );
+    // --currency takes the protocol's codes only (a usage error, checked before the file).
+    let run = import(
+        "urdb",
+        &fixture(SCE_B),
+        "2016-07-01T07:00:00Z",
+        60,
+        24,
+        &["--tz", "America/Los_Angeles", "--currency", "usd"],
+        &out3,
+    );
+    assert_fails(&run, 2, "bad currency 'usd': 3 upper-case letters");
     // No time zone: refused with the way out.
     let run = import(
         "urdb",

@@ -10,9 +10,10 @@ use zkmeter_import::tariffs::{
     prices_for_frame, to_micro,
     urdb::{read_urdb, PER_KWH_SHIFT},
 };
-use zkmeter_meter::demo_tariff;
+use zkmeter_meter::{demo_tariff_in, DEMO_CURRENCY};
 use zkmeter_protocol::encoding::format_micro;
 use zkmeter_protocol::fs::write_atomic;
+use zkmeter_protocol::ids::check_currency;
 use zkmeter_protocol::{Frame, PlanId, Tariff};
 
 use super::{meter::FrameArgs, usage, CliError};
@@ -45,6 +46,10 @@ pub enum TariffCommand {
         /// Seed of the price series.
         #[arg(long, value_name = "N", default_value_t = 1)]
         seed: u64,
+        /// Currency code written into the tariff: 3 upper-case letters (ISO 4217 style, e.g.
+        /// EUR). The prices are the same numbers in any currency.
+        #[arg(long, value_name = "CODE", default_value = DEMO_CURRENCY, value_parser = parse_currency)]
+        currency: String,
         /// The utility's rate plan the tariff belongs to (docs/batch.md "Rate plans"; default:
         /// none written, the default plan).
         #[arg(long, value_name = "PLAN", value_parser = parse_plan)]
@@ -121,14 +126,21 @@ pub enum ImportCommand {
         /// record has a `timezone` field.
         #[arg(long, value_name = "ZONE")]
         tz: Option<String>,
-        /// Currency of the rates.
-        #[arg(long, value_name = "CODE", default_value = "USD")]
+        /// Currency of the rates: 3 upper-case letters (ISO 4217 style).
+        #[arg(long, value_name = "CODE", default_value = "USD", value_parser = parse_currency)]
         currency: String,
     },
 }
 
 fn parse_plan(text: &str) -> Result<PlanId, String> {
     PlanId::new(text).map_err(|e| e.to_string())
+}
+
+/// A currency code as the protocol takes it ([`check_currency`]).
+fn parse_currency(text: &str) -> Result<String, String> {
+    check_currency(text)
+        .map(|()| text.to_owned())
+        .map_err(|e| format!("{e}: 3 upper-case letters (ISO 4217 style, e.g. EUR)"))
 }
 
 fn rejected(common: &ImportCommon, e: impl std::fmt::Display) -> CliError {
@@ -198,11 +210,12 @@ pub fn run(command: TariffCommand) -> Result<(), CliError> {
         TariffCommand::Demo {
             frame,
             seed,
+            currency,
             plan,
             out,
         } => {
             let frame = frame.frame()?;
-            let tariff = demo_tariff(&frame, seed)
+            let tariff = demo_tariff_in(&frame, seed, &currency)
                 .map_err(|e| usage("tariff demo", e))?
                 .with_plan(plan);
             write_atomic(&out, tariff.to_json().as_bytes(), false)
