@@ -6,6 +6,7 @@ use thiserror::Error;
 use zkmeter_protocol::ProtocolError;
 
 use crate::decimal::DecimalError;
+use crate::tariffs::entsoe::Resolution;
 
 /// Why an import failed.
 #[derive(Debug, Error)]
@@ -114,10 +115,10 @@ pub enum ImportError {
     TwoResolutions {
         /// Where the later of the two periods is.
         at: String,
-        /// The finer resolution, e.g. `PT15M`.
-        finer: &'static str,
-        /// The coarser resolution, e.g. `PT60M`.
-        coarser: &'static str,
+        /// The finer resolution, e.g. PT15M.
+        finer: Resolution,
+        /// The coarser resolution, e.g. PT60M.
+        coarser: Resolution,
         /// Start of the hours both cover (UTC).
         from: String,
         /// End of the hours both cover (UTC).

@@ -681,8 +681,8 @@ fn entsoe_two_series_for_the_same_hours_need_a_chosen_resolution() {
         ),
         (
             "line 140",
-            "PT15M",
-            "PT60M",
+            Resolution::Pt15m,
+            Resolution::Pt60m,
             "2024-10-07T22:00:00Z",
             "2024-10-08T22:00:00Z",
             "line 26"

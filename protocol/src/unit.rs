@@ -67,7 +67,7 @@ impl EnergyUnit {
             value.checked_mul(factor)
         } else {
             let divisor = 10u64.checked_pow(shift.unsigned_abs())?;
-            (value % divisor == 0).then_some(value / divisor)
+            value.is_multiple_of(divisor).then_some(value / divisor)
         }
     }
 

@@ -539,8 +539,8 @@ fn one_resolution_per_hour(blocks: &mut [Block]) -> Result<(), ImportError> {
                 };
                 return Err(ImportError::TwoResolutions {
                     at: b.at.clone(),
-                    finer: finer.name(),
-                    coarser: coarser.name(),
+                    finer,
+                    coarser,
                     from: crate::readings::ts(b.start),
                     to: crate::readings::ts(b.end.min(other.end)),
                     other: other.at.clone(),
