@@ -398,6 +398,52 @@ fn help_of_every_subcommand_exits_zero() {
     }
 }
 
+#[test]
+fn tariff_demo_writes_the_currency_asked_for_and_refuses_a_malformed_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let (gbp, eur) = (dir.path().join("gbp.json"), dir.path().join("eur.json"));
+    let demo = |out: &Path, extra: &[&str]| {
+        let mut args: Vec<&OsStr> = [
+            "tariff",
+            "demo",
+            "--start",
+            START,
+            "--slot-minutes",
+            SLOT_MINUTES,
+            "--size",
+            SIZE,
+        ]
+        .into_iter()
+        .map(OsStr::new)
+        .collect();
+        args.extend(extra.iter().map(OsStr::new));
+        args.extend([OsStr::new("--out"), p(out)]);
+        zkmeter(args)
+    };
+    // Honest: the default stays GBP; --currency EUR labels the same prices EUR.
+    assert_ok(&demo(&gbp, &[]));
+    let run = demo(&eur, &["--currency", "EUR"]);
+    assert_ok(&run);
+    assert!(run.stdout.contains(" EUR/kWh"), "{run}");
+    let (g, e) = (Tariff::read(&gbp).unwrap(), Tariff::read(&eur).unwrap());
+    assert_eq!((g.currency.as_str(), e.currency.as_str()), ("GBP", "EUR"));
+    assert_eq!(g.prices, e.prices);
+    // Anything but 3 upper-case letters is a usage error naming the rule; nothing is written.
+    for bad in ["eur", "EURO", "E1R", ""] {
+        let out = dir.path().join("bad.json");
+        let run = demo(&out, &["--currency", bad]);
+        assert_fails(
+            &run,
+            2,
+            &format!("bad currency '{bad}': 3 upper-case letters (ISO 4217 style, e.g. EUR)"),
+        );
+        assert!(!out.exists(), "{run}");
+    }
+    let run = zkmeter(["tariff", "demo", "--help"]);
+    assert!(run.stdout.contains("--currency <CODE>"), "{run}");
+    assert!(run.stdout.contains("[default: GBP]"), "{run}");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Wrong meter, tariff, period or frame at the utility
 

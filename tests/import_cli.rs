@@ -34,6 +34,8 @@ const OPENESPI: &str = "gb-openespi-15min/test_usage_data.xml";
 const ABRIDGED: &str = "gb-gba-sample-hourly-daily/electric_containerized_abridged.xml";
 const AGILE: &str = "agile-prices-energy-stats-A/csv_agile_A_Eastern_England__2020_excerpt.csv";
 const ENTSOE: &str = "entsoe-dayahead-xml/BE_60M.xml";
+/// Derived: BE_60M.xml plus a PT15M series for the same hours (see its PROVENANCE.txt).
+const ENTSOE_TWO: &str = "entsoe-dayahead-xml-derived/BE_60M_and_PT15M.xml";
 const SCE_B: &str = "urdb-rates/REopt_API__Run6c15335f__SCE_TOU-8_OptionB_2016__urdb.json";
 const NIPSCO: &str = "urdb-rates/REopt_API__Run5b75684a__NIPSCO_Rate724_tiered__urdb.json";
 
@@ -288,6 +290,17 @@ fn tariff_import_agile_entsoe_and_urdb_write_valid_tariffs() {
         t.prices.iter().sum::<i64>(),
         9 * 62_020 + 9 * 86_090 + 6 * 139_430
     );
+    // --currency takes the protocol's codes only (a usage error, checked before the file).
+    let run = import(
+        "urdb",
+        &fixture(SCE_B),
+        "2016-07-01T07:00:00Z",
+        60,
+        24,
+        &["--tz", "America/Los_Angeles", "--currency", "usd"],
+        &out3,
+    );
+    assert_fails(&run, 2, "bad currency 'usd': 3 upper-case letters");
     // No time zone: refused with the way out.
     let run = import(
         "urdb",
@@ -299,6 +312,24 @@ fn tariff_import_agile_entsoe_and_urdb_write_valid_tariffs() {
         &out3,
     );
     assert_fails(&run, 1, "has no time zone");
+    // Not in force: SCE TOU-8 B runs 2016-01-01 to 2016-12-31 (startdate / enddate, see
+    // import/tests/real_data.rs); local 1 January 2017 is refused with both periods.
+    let run = import(
+        "urdb",
+        &fixture(SCE_B),
+        "2017-01-01T08:00:00Z",
+        60,
+        24,
+        &tz,
+        &out3,
+    );
+    assert_fails(
+        &run,
+        1,
+        "/enddate: the rate is in force from 2016-01-01 to 2016-12-31, but the frame runs from \
+         2017-01-01 to 2017-01-01 (2017-01-01T08:00:00Z to 2017-01-02T08:00:00Z; dates in \
+         America/Los_Angeles)",
+    );
     // Tiered: refused, naming the tiers.
     let run = import(
         "urdb",
@@ -310,6 +341,59 @@ fn tariff_import_agile_entsoe_and_urdb_write_valid_tariffs() {
         &out3,
     );
     assert_fails(&run, 1, "period 0 has 4 tiers (tier 0 up to 30000 kWh");
+}
+
+#[test]
+fn entsoe_two_series_for_the_same_hours_are_refused_until_one_is_picked() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("t.json");
+    let day = "2024-10-07T22:00:00Z";
+    // Honest: the one-series document imports without --resolution.
+    assert_ok(&import("entsoe", &fixture(ENTSOE), day, 15, 96, &[], &out));
+    // Two series for the same hours: refused, saying so and how to pick one.
+    let two = fixture(ENTSOE_TWO);
+    let run = import("entsoe", &two, day, 15, 96, &[], &out);
+    assert_fails(
+        &run,
+        1,
+        "line 140: the document has both a PT15M and a PT60M series for the hours from \
+         2024-10-07T22:00:00Z to 2024-10-08T22:00:00Z (the other at line 26); choose one with \
+         --resolution PT15M or --resolution PT60M",
+    );
+    // Each pick keeps its series; figures as in import/tests/real_data.rs (Python over the
+    // fixture): PT60M on quarter-hours 6767840, PT15M 5291960.
+    let run = import(
+        "entsoe",
+        &two,
+        day,
+        15,
+        96,
+        &["--resolution", "PT60M"],
+        &out,
+    );
+    assert_ok(&run);
+    assert!(
+        run.stdout.contains("only the document's PT60M series kept"),
+        "{run}"
+    );
+    let t = Tariff::read(&out).unwrap();
+    assert_eq!(t.prices.iter().sum::<i64>(), 6_767_840);
+    assert_eq!(&t.prices[..5], &[64_980, 64_980, 64_980, 64_980, 57_860]);
+    assert_ok(&import(
+        "entsoe",
+        &two,
+        day,
+        15,
+        96,
+        &["--resolution", "PT15M"],
+        &out,
+    ));
+    let t = Tariff::read(&out).unwrap();
+    assert_eq!(t.prices.iter().sum::<i64>(), 5_291_960);
+    assert_eq!(&t.prices[..5], &[64_980, 57_860, 53_730, 47_520, 47_050]);
+    // A resolution that is not one: a usage error naming the accepted ones.
+    let run = import("entsoe", &two, day, 15, 96, &["--resolution", "15"], &out);
+    assert_fails(&run, 2, "'15' is not PT15M, PT30M or PT60M");
 }
 
 #[test]

@@ -1,10 +1,12 @@
 //! Typed import errors. Every error about a file's content names the place in the file: a
 //! line (XML, CSV), a row, or a JSON path.
 
+use chrono::NaiveDate;
 use thiserror::Error;
 use zkmeter_protocol::ProtocolError;
 
 use crate::decimal::DecimalError;
+use crate::tariffs::entsoe::Resolution;
 
 /// Why an import failed.
 #[derive(Debug, Error)]
@@ -103,9 +105,62 @@ pub enum ImportError {
         /// Tier limits as written.
         limits: String,
     },
+    /// An ENTSO-E document has series of two resolutions for the same hours (DE-LU publishes
+    /// hourly and 15-minute prices side by side); one must be chosen.
+    #[error(
+        "{at}: the document has both a {finer} and a {coarser} series for the hours from {from} \
+         to {to} (the other at {other}); choose one with --resolution {finer} or \
+         --resolution {coarser}"
+    )]
+    TwoResolutions {
+        /// Where the later of the two periods is.
+        at: String,
+        /// The finer resolution, e.g. PT15M.
+        finer: Resolution,
+        /// The coarser resolution, e.g. PT60M.
+        coarser: Resolution,
+        /// Start of the hours both cover (UTC).
+        from: String,
+        /// End of the hours both cover (UTC).
+        to: String,
+        /// Where the earlier period is.
+        other: String,
+    },
+    /// A URDB rate is not in force on every day of the frame (its `startdate` / `enddate`).
+    #[error(
+        "{at}: the rate is in force {}, but the frame runs from {frame_first} to {frame_last} \
+         ({frame_utc}; dates in {zone}): import the rate in force for those dates",
+        in_force(.start_date, .end_date)
+    )]
+    NotInForce {
+        /// JSON path of the date the frame falls outside (`.../startdate` or `.../enddate`).
+        at: String,
+        /// The rate's first day in force, if the record has a `startdate`.
+        start_date: Option<NaiveDate>,
+        /// The rate's last day in force, if the record has an `enddate`.
+        end_date: Option<NaiveDate>,
+        /// The local date of the frame's first instant.
+        frame_first: NaiveDate,
+        /// The local date of the frame's last instant.
+        frame_last: NaiveDate,
+        /// The frame in UTC, `START to END`.
+        frame_utc: String,
+        /// The time zone of the local dates.
+        zone: String,
+    },
     /// The frame or the values break a protocol rule.
     #[error("{0}")]
     Protocol(#[from] ProtocolError),
+}
+
+/// `from A to B`, `from A on` or `up to B` (inclusive dates).
+fn in_force(start: &Option<NaiveDate>, end: &Option<NaiveDate>) -> String {
+    match (start, end) {
+        (Some(a), Some(b)) => format!("from {a} to {b}"),
+        (Some(a), None) => format!("from {a} on"),
+        (None, Some(b)) => format!("up to {b}"),
+        (None, None) => "always".into(),
+    }
 }
 
 impl ImportError {

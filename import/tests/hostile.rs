@@ -8,7 +8,7 @@ use zkmeter_import::readings::csv::parse_readings_csv;
 use zkmeter_import::readings::green_button::parse_green_button;
 use zkmeter_import::readings::p1::{parse_p1, parse_p1_telegrams};
 use zkmeter_import::tariffs::agile::parse_agile;
-use zkmeter_import::tariffs::entsoe::parse_entsoe;
+use zkmeter_import::tariffs::entsoe::{parse_entsoe, Resolution};
 use zkmeter_import::tariffs::prices_for_frame;
 use zkmeter_import::tariffs::urdb::parse_urdb;
 use zkmeter_import::{fit_registers_to_frame, fit_to_frame, Fill};
@@ -86,11 +86,21 @@ fn green_button_with_two_registers_never_panics() {
 #[test]
 fn entsoe_never_panics() {
     let honest = read("entsoe-dayahead-xml/BE_60M.xml");
-    assert!(parse_entsoe(&honest).is_ok());
+    assert!(parse_entsoe(&honest, None).is_ok());
     let f = frame("2024-10-07T22:00:00Z", 15, 96);
     mutate(&honest, 300, 1500, &|b| {
-        if let Ok(e) = parse_entsoe(b) {
+        if let Ok(e) = parse_entsoe(b, None) {
             let _ = prices_for_frame(&e.prices, &f);
+        }
+    });
+    // The derived two-series document, with no resolution chosen and with each one.
+    let two = read("entsoe-dayahead-xml-derived/BE_60M_and_PT15M.xml");
+    assert!(parse_entsoe(&two, Some(Resolution::Pt15m)).is_ok());
+    mutate(&two, 300, 1500, &|b| {
+        for pick in [None, Some(Resolution::Pt15m), Some(Resolution::Pt60m)] {
+            if let Ok(e) = parse_entsoe(b, pick) {
+                let _ = prices_for_frame(&e.prices, &f);
+            }
         }
     });
 }

@@ -12,7 +12,15 @@
 //! * Agile: `wc -l`, `awk -F, '$5<0' FILE | wc -l`, and Python `decimal.Decimal(field5) * 10000`
 //!   summed over the window (every price has at most 4 decimals, so this is exact).
 //! * ENTSO-E: `grep -o '<position>..\|<price.amount>..' | paste - - | awk '{s+=$2*1000}'`.
+//!   The derived two-series document (`entsoe-dayahead-xml-derived/`, see its PROVENANCE.txt):
+//!   per `<TimeSeries>`, Python `re.findall(r'<position>(\d+)</position>\s*<price.amount>([^<]+)<')`,
+//!   gaps filled with the previous price (A03), `decimal.Decimal(price) * 1000`, each hourly
+//!   price repeated four times on a quarter-hour frame, then sum / first five / last.
 //! * URDB: the schedules and rates read off the JSON with `python3 -c 'json.load(...)'`.
+//!   Dates: `date -u -d @N` of `startdate` / `enddate`: SCE TOU-8 B 1451610000 =
+//!   2016-01-01T01:00Z and 1483146000 = 2016-12-31T01:00Z, Georgia 1546304400 = 2019-01-01T01:00Z,
+//!   NIPSCO 1525042800 = 2018-04-29T23:00Z (nearest midnight: 2018-04-30), SCE TOU-8 D
+//!   1727762400 = 2024-10-01T06:00Z.
 //!
 //! Frames are sized with `CircuitSize::smallest_fitting`, never a hard-coded capacity.
 
@@ -20,7 +28,7 @@ use std::path::{Path, PathBuf};
 
 use zkmeter_import::readings::green_button::{parse_green_button, read_green_button};
 use zkmeter_import::tariffs::agile::read_agile;
-use zkmeter_import::tariffs::entsoe::{parse_entsoe, read_entsoe};
+use zkmeter_import::tariffs::entsoe::{parse_entsoe, read_entsoe, Resolution};
 use zkmeter_import::tariffs::prices_for_frame;
 use zkmeter_import::tariffs::urdb::{parse_urdb, read_urdb};
 use zkmeter_import::{fit_registers_to_frame, fit_to_frame, Fill, ImportError};
@@ -478,7 +486,7 @@ const ENTSOE: &str = "entsoe-dayahead-xml/BE_60M.xml";
 
 #[test]
 fn entsoe_belgium_day_ahead_hourly_and_repeated_on_quarter_hours() {
-    let e = read_entsoe(&fixture(ENTSOE)).unwrap();
+    let e = read_entsoe(&fixture(ENTSOE), None).unwrap();
     // grep/paste/awk: 24 points, sum x 1000 = 1691960, first 64.98, last 50, min 47.05, max 115.47.
     assert_eq!(e.currency, "EUR");
     assert_eq!((e.points, e.prices.len()), (24, 24));
@@ -498,13 +506,13 @@ fn entsoe_belgium_day_ahead_hourly_and_repeated_on_quarter_hours() {
 #[test]
 fn entsoe_a03_gaps_repeat_and_malformed_documents_are_refused() {
     let honest = std::fs::read_to_string(fixture(ENTSOE)).unwrap();
-    assert!(parse_entsoe(honest.as_bytes()).is_ok());
+    assert!(parse_entsoe(honest.as_bytes(), None).is_ok());
     // Remove position 3 (53.73): A03 repeats position 2's 57.86 there.
     let start = honest.find("<position>3</position>").unwrap();
     let open = honest[..start].rfind("<Point>").unwrap();
     let close = start + honest[start..].find("</Point>").unwrap() + "</Point>".len();
     let gap = format!("{}{}", &honest[..open], &honest[close..]);
-    let e = parse_entsoe(gap.as_bytes()).unwrap();
+    let e = parse_entsoe(gap.as_bytes(), None).unwrap();
     assert_eq!(e.points, 23);
     assert_eq!(e.prices[2].micro_per_kwh, 57_860);
     assert_eq!(
@@ -513,7 +521,7 @@ fn entsoe_a03_gaps_repeat_and_malformed_documents_are_refused() {
     );
     // As A01 the same gap is refused, naming the position.
     let a01 = gap.replace("<curveType>A03</curveType>", "<curveType>A01</curveType>");
-    let err = parse_entsoe(a01.as_bytes()).unwrap_err();
+    let err = parse_entsoe(a01.as_bytes(), None).unwrap_err();
     assert!(
         matches!(&err, ImportError::Missing { timestamp, .. } if timestamp.contains("position 3")),
         "{err}"
@@ -523,22 +531,29 @@ fn entsoe_a03_gaps_repeat_and_malformed_documents_are_refused() {
         "urn:iec62325.351:tc57wg16:451-3:publicationdocument:7:3",
         "urn:example:other",
     );
-    let err = parse_entsoe(wrong.as_bytes()).unwrap_err();
+    let err = parse_entsoe(wrong.as_bytes(), None).unwrap_err();
     assert!(
         matches!(&err, ImportError::Structure { at, what } if at == "line 2" && what.contains("urn:example:other")),
         "{err}"
     );
-    let err = parse_entsoe(&honest.as_bytes()[..honest.len() / 2]).unwrap_err();
+    let err = parse_entsoe(&honest.as_bytes()[..honest.len() / 2], None).unwrap_err();
     assert!(matches!(&err, ImportError::Malformed { .. }), "{err}");
     let bad = honest.replacen(
         "<price.amount>57.86</price.amount>",
         "<price.amount>57,86</price.amount>",
         1,
     );
-    let err = parse_entsoe(bad.as_bytes()).unwrap_err();
+    let err = parse_entsoe(bad.as_bytes(), None).unwrap_err();
     assert!(
         matches!(&err, ImportError::BadValue { field, at, .. } if field == "<price.amount>" && at.starts_with("line ")),
         "{err}"
+    );
+    // A position past the period's 24 hours, said in words (its <Point> opens on line 123).
+    let past = honest.replacen("<position>24</position>", "<position>25</position>", 1);
+    let err = parse_entsoe(past.as_bytes(), None).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "line 123: <position> 25 is not between 1 and 24"
     );
 }
 
@@ -755,7 +770,7 @@ fn entsoe_pt15m_variable_blocks_extend_the_last_price() {
         "<resolution>PT60M</resolution>",
         "<resolution>PT15M</resolution>",
     );
-    let e = parse_entsoe(pt15.as_bytes()).unwrap();
+    let e = parse_entsoe(pt15.as_bytes(), None).unwrap();
     assert_eq!(e.prices.len(), 96);
     assert_eq!(e.prices[1].start - e.prices[0].start, 900);
     let v: Vec<i64> = e.prices.iter().map(|p| p.micro_per_kwh).collect();
@@ -766,5 +781,241 @@ fn entsoe_pt15m_variable_blocks_extend_the_last_price() {
     assert_eq!(
         prices_for_frame(&e.prices, &frame("2024-10-07T22:00:00Z", 15, 96)).unwrap(),
         v
+    );
+}
+
+const ENTSOE_TWO: &str = "entsoe-dayahead-xml-derived/BE_60M_and_PT15M.xml";
+
+#[test]
+fn entsoe_two_series_for_the_same_hours_need_a_chosen_resolution() {
+    let f15 = frame("2024-10-07T22:00:00Z", 15, 96);
+    let f60 = frame("2024-10-07T22:00:00Z", 60, 24);
+    // Honest: the one-series source document needs no choice.
+    assert!(read_entsoe(&fixture(ENTSOE), None).is_ok());
+    // Both series cover 22:00Z-22:00Z: refused, naming both resolutions, the hours and both
+    // <Period> lines (26: PT60M, 140: PT15M).
+    let e = read_entsoe(&fixture(ENTSOE_TWO), None).unwrap_err();
+    let ImportError::TwoResolutions {
+        at,
+        finer,
+        coarser,
+        from,
+        to,
+        other,
+    } = &e
+    else {
+        panic!("{e}")
+    };
+    assert_eq!(
+        (
+            at.as_str(),
+            *finer,
+            *coarser,
+            from.as_str(),
+            to.as_str(),
+            other.as_str()
+        ),
+        (
+            "line 140",
+            Resolution::Pt15m,
+            Resolution::Pt60m,
+            "2024-10-07T22:00:00Z",
+            "2024-10-08T22:00:00Z",
+            "line 26"
+        )
+    );
+    assert_eq!(
+        e.to_string(),
+        "line 140: the document has both a PT15M and a PT60M series for the hours from \
+         2024-10-07T22:00:00Z to 2024-10-08T22:00:00Z (the other at line 26); choose one with \
+         --resolution PT15M or --resolution PT60M"
+    );
+
+    // PT60M kept. Python: 24 points; on the quarter-hour frame sum 6767840, first five
+    // 64980 x 4, 57860; on the hourly frame the source's 1691960.
+    let hourly = read_entsoe(&fixture(ENTSOE_TWO), Some(Resolution::Pt60m)).unwrap();
+    assert_eq!((hourly.points, hourly.prices.len()), (24, 24));
+    let q = prices_for_frame(&hourly.prices, &f15).unwrap();
+    assert_eq!(q.iter().sum::<i64>(), 6_767_840);
+    assert_eq!(&q[..5], &[64_980, 64_980, 64_980, 64_980, 57_860]);
+    let h = prices_for_frame(&hourly.prices, &f60).unwrap();
+    assert_eq!(h.iter().sum::<i64>(), 1_691_960);
+
+    // PT15M kept. Python: 24 points, 96 quarter-hours; sum 5291960, first five 64980 57860
+    // 53730 47520 47050, last 50000.
+    let quarter = read_entsoe(&fixture(ENTSOE_TWO), Some(Resolution::Pt15m)).unwrap();
+    assert_eq!((quarter.points, quarter.prices.len()), (24, 96));
+    let q = prices_for_frame(&quarter.prices, &f15).unwrap();
+    assert_eq!(q.iter().sum::<i64>(), 5_291_960);
+    assert_eq!(&q[..5], &[64_980, 57_860, 53_730, 47_520, 47_050]);
+    assert_eq!(q[95], 50_000);
+    // ... and, being finer, cannot price the hourly frame.
+    let err = prices_for_frame(&quarter.prices, &f60).unwrap_err();
+    assert!(matches!(&err, ImportError::Resolution { .. }), "{err}");
+
+    // A resolution the document does not have is refused, naming the ones it has.
+    let err = read_entsoe(&fixture(ENTSOE_TWO), Some(Resolution::Pt30m)).unwrap_err();
+    assert!(
+        matches!(&err, ImportError::Structure { what, .. }
+            if what == "no PT30M series to keep: the document's periods are PT15M and PT60M"),
+        "{err}"
+    );
+
+    // Two resolutions on different days are no conflict: the PT15M period moved one day later
+    // is accepted without a choice.
+    let two = std::fs::read_to_string(fixture(ENTSOE_TWO)).unwrap();
+    let moved = two.replacen(
+        "<start>2024-10-07T22:00Z</start>\n              <end>2024-10-08T22:00Z</end>\n            </timeInterval>\n            <resolution>PT15M</resolution>",
+        "<start>2024-10-08T22:00Z</start>\n              <end>2024-10-09T22:00Z</end>\n            </timeInterval>\n            <resolution>PT15M</resolution>",
+        1,
+    );
+    assert_ne!(moved, two);
+    let both = parse_entsoe(moved.as_bytes(), None).unwrap();
+    assert_eq!(both.prices.len(), 24 + 96);
+    // Overlapping by one hour only: refused for that hour.
+    let one_hour = two.replacen(
+        "<start>2024-10-07T22:00Z</start>\n              <end>2024-10-08T22:00Z</end>\n            </timeInterval>\n            <resolution>PT15M</resolution>",
+        "<start>2024-10-08T21:00Z</start>\n              <end>2024-10-09T21:00Z</end>\n            </timeInterval>\n            <resolution>PT15M</resolution>",
+        1,
+    );
+    let err = parse_entsoe(one_hour.as_bytes(), None).unwrap_err();
+    assert!(
+        matches!(&err, ImportError::TwoResolutions { from, to, .. }
+            if from == "2024-10-08T21:00:00Z" && to == "2024-10-08T22:00:00Z"),
+        "{err}"
+    );
+}
+
+#[test]
+fn entsoe_resolution_names() {
+    for r in Resolution::ALL {
+        assert_eq!(r.name().parse::<Resolution>(), Ok(r));
+        assert_eq!(r.to_string(), r.name());
+    }
+    assert_eq!(Resolution::ALL.map(Resolution::seconds), [900, 1800, 3600]);
+    assert_eq!(
+        "pt15m".parse::<Resolution>(),
+        Err("'pt15m' is not PT15M, PT30M or PT60M".to_owned())
+    );
+}
+
+#[test]
+fn urdb_rates_are_refused_outside_their_start_and_end_dates() {
+    let la =
+        |r: &zkmeter_import::tariffs::urdb::UrdbRate| r.zone(Some("America/Los_Angeles")).unwrap();
+    let date = |t: &str| chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d").unwrap();
+    // SCE TOU-8 B: in force 2016-01-01 to 2016-12-31 (both inclusive).
+    let b = read_urdb(&fixture(SCE_B)).unwrap();
+    assert_eq!(
+        (b.start_date, b.end_date),
+        (Some(date("2016-01-01")), Some(date("2016-12-31")))
+    );
+    // Honest: its first and last local days, Los Angeles (UTC-8), are accepted.
+    for day in ["2016-01-01T08:00:00Z", "2016-12-31T08:00:00Z"] {
+        assert_eq!(
+            b.prices_for_frame(&frame(day, 60, 24), la(&b))
+                .unwrap()
+                .len(),
+            24
+        );
+    }
+    // The day before startdate: refused at /startdate, naming the rate's dates and the frame.
+    let e = b
+        .prices_for_frame(&frame("2015-12-31T08:00:00Z", 60, 24), la(&b))
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "/startdate: the rate is in force from 2016-01-01 to 2016-12-31, but the frame runs from \
+         2015-12-31 to 2015-12-31 (2015-12-31T08:00:00Z to 2016-01-01T08:00:00Z; dates in \
+         America/Los_Angeles): import the rate in force for those dates"
+    );
+    // The day after enddate: refused at /enddate.
+    let e = b
+        .prices_for_frame(&frame("2017-01-01T08:00:00Z", 60, 24), la(&b))
+        .unwrap_err();
+    assert!(
+        matches!(&e, ImportError::NotInForce { at, frame_first, frame_last, .. }
+            if at == "/enddate" && *frame_first == date("2017-01-01") && *frame_last == date("2017-01-01")),
+        "{e}"
+    );
+    assert!(
+        e.to_string()
+            .contains("in force from 2016-01-01 to 2016-12-31, but the frame runs from 2017-01-01 to 2017-01-01"),
+        "{e}"
+    );
+    // A frame across the end (31 December and 1 January local) is refused too: one slot past
+    // the end is enough.
+    let e = b
+        .prices_for_frame(&frame("2016-12-31T08:00:00Z", 60, 25), la(&b))
+        .unwrap_err();
+    assert!(
+        matches!(&e, ImportError::NotInForce { at, frame_last, .. } if at == "/enddate" && *frame_last == date("2017-01-01")),
+        "{e}"
+    );
+    // Local days, not UTC days: 2016-01-01T02:00Z is still 31 December in Los Angeles.
+    let e = b
+        .prices_for_frame(&frame("2016-01-01T02:00:00Z", 60, 1), la(&b))
+        .unwrap_err();
+    assert!(
+        matches!(&e, ImportError::NotInForce { at, frame_first, .. } if at == "/startdate" && *frame_first == date("2015-12-31")),
+        "{e}"
+    );
+
+    // Georgia Power: from 2019-01-01, no enddate. New York (UTC-5 in winter).
+    let g = read_urdb(&fixture(GEORGIA)).unwrap();
+    assert_eq!((g.start_date, g.end_date), (Some(date("2019-01-01")), None));
+    let ny = g.zone(Some("America/New_York")).unwrap();
+    assert!(g
+        .prices_for_frame(&frame("2019-01-01T05:00:00Z", 60, 24), ny)
+        .is_ok());
+    let e = g
+        .prices_for_frame(&frame("2018-12-31T05:00:00Z", 60, 24), ny)
+        .unwrap_err();
+    assert!(
+        e.to_string().starts_with(
+            "/startdate: the rate is in force from 2019-01-01 on, but the frame runs from \
+             2018-12-31 to 2018-12-31"
+        ),
+        "{e}"
+    );
+
+    // SCE TOU-8 D inside an API response: the path names the item.
+    let d = read_urdb(&fixture(SCE_D)).unwrap();
+    assert_eq!((d.start_date, d.end_date), (Some(date("2024-10-01")), None));
+    assert!(d
+        .prices_for_frame(&frame("2024-10-01T07:00:00Z", 60, 24), la(&d))
+        .is_ok());
+    let e = d
+        .prices_for_frame(&frame("2024-09-30T07:00:00Z", 60, 24), la(&d))
+        .unwrap_err();
+    assert!(
+        matches!(&e, ImportError::NotInForce { at, .. } if at == "/items/0/startdate"),
+        "{e}"
+    );
+
+    // NIPSCO's startdate is 23:00Z: the nearest midnight's date, 2018-04-30 (its tiers cut
+    // to one, since a tiered rate is refused before its dates are read).
+    let mut n: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture(NIPSCO)).unwrap()).unwrap();
+    n["energyratestructure"][0]
+        .as_array_mut()
+        .unwrap()
+        .truncate(1);
+    let n = parse_urdb(n.to_string().as_bytes()).unwrap();
+    assert_eq!((n.start_date, n.end_date), (Some(date("2018-04-30")), None));
+
+    // Malformed dates are refused with their path; an enddate before the startdate too.
+    let honest = std::fs::read_to_string(fixture(SCE_B)).unwrap();
+    let text = honest.replacen("1451610000", "\"2016-01-01\"", 1);
+    let e = parse_urdb(text.as_bytes()).unwrap_err();
+    assert!(
+        matches!(&e, ImportError::BadValue { at, field, .. } if at == "/startdate" && field == "startdate"),
+        "{e}"
+    );
+    let text = honest.replacen("1483146000", "1420074000", 1);
+    let e = parse_urdb(text.as_bytes()).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "/enddate: enddate 2015-01-01 is before the startdate 2016-01-01"
     );
 }

@@ -32,7 +32,7 @@ pub use keys::{keygen_to_dir, write_public_pem, MeterSigningKey};
 pub use record::{record, record_with_blinding, Measured};
 pub use sign::sign_statement;
 pub use synthetic::{synthetic_measured, synthetic_readings};
-pub use tariff_demo::demo_tariff;
+pub use tariff_demo::{demo_tariff, demo_tariff_in, DEMO_CURRENCY};
 
 /// Deterministic per-(seed, day) seed derivation shared by the simulators: SplitMix64 finaliser
 /// over `seed` and `salt`, so each day of a synthetic series is independent of the frame.

@@ -162,6 +162,11 @@ mod tests {
                 Err(SignatureError::Malformed)
             ));
         }
+        assert_eq!(
+            SignatureError::Malformed.to_string(),
+            "malformed meter signature: r and s must each be between 1 and n - 1 (n: the P-256 \
+             group order)"
+        );
         let mut garbage = [0x11u8; 64];
         garbage[40] = 0x22;
         assert!(matches!(

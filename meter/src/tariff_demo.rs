@@ -9,6 +9,7 @@
 //! 15-minute slot takes its half-hour's price, a 60-minute slot the mean of its two halves),
 //! every price within [`MAX_ABS_PRICE`](zkmeter_circuit::constants::MAX_ABS_PRICE), prices in
 //! micro-GBP per kWh (150 000 = 0.15 GBP/kWh), id `demo-<seed>-<YYYYMMDD of the frame start>`.
+//! [`demo_tariff_in`] labels the same prices with another currency code (same numbers).
 //! Like the household simulator, a half-hour's price depends on the seed and the day only.
 
 use rand_chacha::ChaCha20Rng;
@@ -83,8 +84,17 @@ fn bump_night(hour: f64) -> f64 {
     }
 }
 
-/// A demo tariff for `frame`, deterministic in `seed`; currency GBP.
+/// The currency of [`demo_tariff`].
+pub const DEMO_CURRENCY: &str = "GBP";
+
+/// A demo tariff for `frame`, deterministic in `seed`; currency [`DEMO_CURRENCY`].
 pub fn demo_tariff(frame: &Frame, seed: u64) -> Result<Tariff, MeterError> {
+    demo_tariff_in(frame, seed, DEMO_CURRENCY)
+}
+
+/// [`demo_tariff`]'s prices labelled with `currency` (3 upper-case letters, as the protocol
+/// requires; anything else is an error).
+pub fn demo_tariff_in(frame: &Frame, seed: u64, currency: &str) -> Result<Tariff, MeterError> {
     frame.validate()?;
     let mut cache: Option<(i64, [i64; 48])> = None;
     let mut half_hour = |t: i64| {
@@ -117,7 +127,7 @@ pub fn demo_tariff(frame: &Frame, seed: u64) -> Result<Tariff, MeterError> {
         .has_export()
         .then(|| prices.iter().map(|&p| (p * 45 / 100 + 2_000).max(0)).collect());
     let id = format!("demo-{seed}-{}", frame.start.to_datetime().format("%Y%m%d"));
-    Ok(Tariff::with_registers(&id, "GBP", *frame, prices, export)?)
+    Ok(Tariff::with_registers(&id, currency, *frame, prices, export)?)
 }
 
 #[cfg(test)]
@@ -185,6 +195,18 @@ mod tests {
             h.prices[5],
             (half.prices[48 + 10] + half.prices[48 + 11]).div_euclid(2)
         );
+    }
+
+    #[test]
+    fn another_currency_labels_the_same_prices() {
+        let f = month(30, CircuitSize::Month30Min);
+        let gbp = demo_tariff(&f, 4).unwrap();
+        let eur = demo_tariff_in(&f, 4, "EUR").unwrap();
+        assert_eq!(eur.currency, "EUR");
+        assert_eq!((&eur.prices, &eur.tariff_id), (&gbp.prices, &gbp.tariff_id));
+        assert_eq!(demo_tariff_in(&f, 4, DEMO_CURRENCY).unwrap(), gbp);
+        let e = demo_tariff_in(&f, 4, "eur").unwrap_err();
+        assert_eq!(e.to_string(), "bad currency 'eur'");
     }
 
     #[test]

@@ -27,7 +27,7 @@ impl UtcTime {
             Ok(UtcTime(secs))
         } else {
             Err(ProtocolError::BadTimestamp(format!(
-                "{secs} s is outside 2000-01-01..2200-01-01"
+                "{secs} s is before 2000-01-01T00:00:00Z or after 2200-01-01T00:00:00Z"
             )))
         }
     }
@@ -252,6 +252,13 @@ mod tests {
         assert!(UtcTime::parse("2026-01-01T00:00:00.5Z").is_err());
         assert!(UtcTime::parse("2026-06-30T23:59:60Z").is_err());
         assert!(UtcTime::parse("1970-01-01T00:00:00Z").is_err());
+        // The supported range, both ends included, said in words.
+        assert!(UtcTime::from_unix(MIN_UNIX).is_ok() && UtcTime::from_unix(MAX_UNIX).is_ok());
+        assert_eq!(
+            UtcTime::from_unix(MAX_UNIX + 1).unwrap_err().to_string(),
+            "bad timestamp: 7258118401 s is before 2000-01-01T00:00:00Z or after \
+             2200-01-01T00:00:00Z"
+        );
     }
 
     #[test]

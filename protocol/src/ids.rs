@@ -102,6 +102,21 @@ pub fn valid_identifier(s: &str, max: usize) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
 }
 
+/// Checks a tariff's currency code: 3 upper-case ASCII letters (ISO 4217 style, e.g. `EUR`).
+///
+/// # Errors
+/// [`ProtocolError::BadIdentifier`] with `what` = `"currency"` for anything else.
+pub fn check_currency(code: &str) -> Result<(), ProtocolError> {
+    if code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase()) {
+        Ok(())
+    } else {
+        Err(ProtocolError::BadIdentifier {
+            what: "currency",
+            value: truncate_for_error(code),
+        })
+    }
+}
+
 /// Shortens hostile text before it goes into an error message.
 pub fn truncate_for_error(s: &str) -> String {
     let clean: String = s
@@ -129,6 +144,23 @@ impl std::fmt::Debug for SignatureBytes {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn currency_codes_are_three_upper_case_letters() {
+        for good in ["GBP", "EUR", "USD", "XAU"] {
+            assert_eq!(check_currency(good), Ok(()));
+        }
+        for bad in ["", "EU", "EURO", "eur", "Eur", "E1R", "ÉUR", "EU "] {
+            assert_eq!(
+                check_currency(bad),
+                Err(ProtocolError::BadIdentifier {
+                    what: "currency",
+                    value: bad.to_owned()
+                }),
+                "{bad:?}"
+            );
+        }
+    }
 
     #[test]
     fn meter_ids_are_validated() {

@@ -28,7 +28,10 @@ const PUBLIC_LABEL: &str = "PUBLIC KEY";
 #[non_exhaustive]
 pub enum SignatureError {
     /// The signature bytes are not an ECDSA P-256 signature (r or s zero or not below n).
-    #[error("malformed meter signature: r and s must be in 1..n-1")]
+    #[error(
+        "malformed meter signature: r and s must each be between 1 and n - 1 (n: the P-256 \
+         group order)"
+    )]
     Malformed,
     /// The signature has a high `s` (its malleable twin); meters sign in low-s form only.
     #[error("non-canonical meter signature: s is high (meters sign in low-s form)")]

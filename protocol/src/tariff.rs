@@ -21,7 +21,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{FileError, ProtocolError};
 use crate::frame::Frame;
-use crate::ids::{valid_identifier, PlanId};
+use crate::ids::{check_currency, valid_identifier, PlanId};
 use zkmeter_circuit::encoding::check_price;
 use zkmeter_circuit::{BoundsError, TariffPrices};
 
@@ -135,9 +135,7 @@ impl Tariff {
         if !valid_identifier(&self.tariff_id, 64) {
             return Err(bad("tariff id", &self.tariff_id));
         }
-        if self.currency.len() != 3 || !self.currency.bytes().all(|b| b.is_ascii_uppercase()) {
-            return Err(bad("currency", &self.currency));
-        }
+        check_currency(&self.currency)?;
         self.frame.validate()?;
         self.frame.check_len("tariff prices", self.prices.len())?;
         for (slot, &p) in self.prices.iter().enumerate() {

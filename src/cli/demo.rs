@@ -242,6 +242,7 @@ fn synthetic_inputs(
         tariff::run(TariffCommand::Demo {
             frame: FrameArgs::natural(&args.start, args.slot_minutes, args.size),
             seed: 2026,
+            currency: zkmeter_meter::DEMO_CURRENCY.to_owned(),
             plan: None,
             out: tariff_path.to_path_buf(),
         })

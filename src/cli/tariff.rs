@@ -6,13 +6,14 @@ use clap::{Args, Subcommand};
 use zkmeter_import::decimal::Decimal;
 use zkmeter_import::tariffs::{
     agile::read_agile,
-    entsoe::read_entsoe,
+    entsoe::{read_entsoe, Resolution},
     prices_for_frame, to_micro,
     urdb::{read_urdb, PER_KWH_SHIFT},
 };
-use zkmeter_meter::demo_tariff;
+use zkmeter_meter::{demo_tariff_in, DEMO_CURRENCY};
 use zkmeter_protocol::encoding::format_micro;
 use zkmeter_protocol::fs::write_atomic;
+use zkmeter_protocol::ids::check_currency;
 use zkmeter_protocol::{Frame, PlanId, Tariff};
 
 use super::{meter::FrameArgs, usage, CliError};
@@ -28,6 +29,8 @@ Examples:
       --slot-minutes 30 --size month-30min --out tariff.json
   zkmeter tariff import entsoe --file BE.xml --adder 0.12 --start 2024-10-07T22:00:00Z \\
       --slot-minutes 15 --size day-15min --out tariff.json
+  zkmeter tariff import entsoe --file DE-LU.xml --resolution PT15M \\
+      --start 2025-10-01T22:00:00Z --slot-minutes 15 --size day-15min --out tariff.json
   zkmeter tariff import urdb --file rate.json --tz America/Los_Angeles \\
       --start 2016-07-01T07:00:00Z --slot-minutes 60 --size day-15min --slots 24 --out tariff.json";
 
@@ -43,6 +46,10 @@ pub enum TariffCommand {
         /// Seed of the price series.
         #[arg(long, value_name = "N", default_value_t = 1)]
         seed: u64,
+        /// Currency code written into the tariff: 3 upper-case letters (ISO 4217 style, e.g.
+        /// EUR). The prices are the same numbers in any currency.
+        #[arg(long, value_name = "CODE", default_value = DEMO_CURRENCY, value_parser = parse_currency)]
+        currency: String,
         /// The utility's rate plan the tariff belongs to (docs/batch.md "Rate plans"; default:
         /// none written, the default plan).
         #[arg(long, value_name = "PLAN", value_parser = parse_plan)]
@@ -96,9 +103,16 @@ pub enum ImportCommand {
     ///
     /// Resolutions PT15M, PT30M and PT60M; with curveType A03 a missing position repeats the
     /// last price. 1 EUR/MWh = 1000 micro-EUR/kWh. Hourly prices on 15-minute slots repeat.
+    /// A document with series of two resolutions for the same hours (DE-LU: PT60M and PT15M)
+    /// is refused unless --resolution picks one.
     Entsoe {
         #[command(flatten)]
         common: ImportCommon,
+        /// Keep only the document's series of this resolution (PT15M, PT30M or PT60M); needed
+        /// when it has two for the same hours. Hours the kept series does not cover are
+        /// missing prices.
+        #[arg(long, value_name = "PT15M|PT30M|PT60M")]
+        resolution: Option<Resolution>,
         /// A fixed network/levy charge added to every slot, in currency per kWh (e.g. 0.12).
         #[arg(long, value_name = "PER_KWH", allow_hyphen_values = true)]
         adder: Option<String>,
@@ -107,7 +121,8 @@ pub enum ImportCommand {
     ///
     /// A bare record or an API response with one item. Single-tier energy rates (rate + adj)
     /// on weekday/weekend 12x24 schedules in the utility's local time (--tz), mapped onto the
-    /// UTC frame across DST. Tiered rates are refused, naming the tiers.
+    /// UTC frame across DST. Tiered rates are refused, naming the tiers. A rate is refused for
+    /// a frame with a local day before its `startdate` or after its `enddate` (both inclusive).
     Urdb {
         #[command(flatten)]
         common: ImportCommon,
@@ -115,14 +130,21 @@ pub enum ImportCommand {
         /// record has a `timezone` field.
         #[arg(long, value_name = "ZONE")]
         tz: Option<String>,
-        /// Currency of the rates.
-        #[arg(long, value_name = "CODE", default_value = "USD")]
+        /// Currency of the rates: 3 upper-case letters (ISO 4217 style).
+        #[arg(long, value_name = "CODE", default_value = "USD", value_parser = parse_currency)]
         currency: String,
     },
 }
 
 fn parse_plan(text: &str) -> Result<PlanId, String> {
     PlanId::new(text).map_err(|e| e.to_string())
+}
+
+/// A currency code as the protocol takes it ([`check_currency`]).
+fn parse_currency(text: &str) -> Result<String, String> {
+    check_currency(text)
+        .map(|()| text.to_owned())
+        .map_err(|e| format!("{e}: 3 upper-case letters (ISO 4217 style, e.g. EUR)"))
 }
 
 fn rejected(common: &ImportCommon, e: impl std::fmt::Display) -> CliError {
@@ -212,11 +234,12 @@ pub fn run(command: TariffCommand) -> Result<(), CliError> {
         TariffCommand::Demo {
             frame,
             seed,
+            currency,
             plan,
             out,
         } => {
             let frame = frame.frame()?;
-            let tariff = demo_tariff(&frame, seed)
+            let tariff = demo_tariff_in(&frame, seed, &currency)
                 .map_err(|e| usage("tariff demo", e))?
                 .with_plan(plan);
             write_atomic(&out, tariff.to_json().as_bytes(), false)
@@ -238,12 +261,22 @@ pub fn run(command: TariffCommand) -> Result<(), CliError> {
                 &rounded_note(agile.rounded),
             )
         }
-        TariffCommand::Import(ImportCommand::Entsoe { common, adder }) => {
+        TariffCommand::Import(ImportCommand::Entsoe {
+            common,
+            resolution,
+            adder,
+        }) => {
             let frame = common.frame.frame()?;
-            let doc = read_entsoe(&common.file).map_err(|e| rejected(&common, e))?;
+            let doc = read_entsoe(&common.file, resolution).map_err(|e| rejected(&common, e))?;
             let mut prices =
                 prices_for_frame(&doc.prices, &frame).map_err(|e| rejected(&common, e))?;
             let mut note = rounded_note(doc.rounded);
+            if let Some(r) = resolution {
+                note = format!(
+                    "{note}{}only the document's {r} series kept",
+                    if note.is_empty() { "" } else { "; " }
+                );
+            }
             if let Some(text) = adder {
                 let d = Decimal::parse(&text).map_err(|e| usage("--adder", e))?;
                 let add = to_micro(&d, PER_KWH_SHIFT, "--adder", "adder")

@@ -239,7 +239,11 @@ fn inside_frame<'a>(
             return Err(ImportError::Overlap {
                 at: iv.at.clone(),
                 timestamp: ts(iv.start),
-                other: format!("the frame's edge ({} .. {})", ts(start), ts(end)),
+                other: format!(
+                    "the frame's edge (the frame runs from {} to {})",
+                    ts(start),
+                    ts(end)
+                ),
             });
         }
         if iv.seconds > slot || slot % iv.seconds != 0 {
@@ -453,6 +457,11 @@ mod tests {
         let straddle = vec![iv(-30, 60, 1)];
         let e = fit_to_frame(&straddle, &f, Fill::Reject).unwrap_err();
         assert!(matches!(&e, ImportError::Overlap { .. }), "{e}");
+        assert_eq!(
+            e.to_string(),
+            "row -30: interval starting 2025-12-31T23:30:00Z overlaps the frame's edge (the \
+             frame runs from 2026-01-01T00:00:00Z to 2026-01-01T03:00:00Z)"
+        );
     }
 
     #[test]

@@ -7,9 +7,16 @@
 //! repeats the last price up to the period's end; with A01 (or none) every position must be
 //! present. The root element must be in a `urn:iec62325.351:tc57wg16:451-3:publicationdocument`
 //! namespace and of `type` A44.
+//!
+//! A document may hold series of two resolutions for the same hours (DE-LU publishes PT60M and
+//! PT15M prices side by side since the 15-minute day-ahead market started). Without a chosen
+//! [`Resolution`] that is refused with [`ImportError::TwoResolutions`], naming both and the
+//! hours; with one, only the periods of that resolution are kept (the rest are still checked).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
 use std::path::Path;
+use std::str::FromStr;
 
 use chrono::NaiveDateTime;
 use quick_xml::events::Event;
@@ -29,6 +36,71 @@ pub const ENTSOE_NS_PREFIX: &str = "urn:iec62325.351:tc57wg16:451-3:publicationd
 pub const PER_MWH_SHIFT: i32 = 3;
 /// Most positions accepted in one period.
 const MAX_POSITIONS: i64 = 100_000;
+
+/// The length of an ENTSO-E period's positions (its `resolution`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Resolution {
+    /// `PT15M`: quarter-hours.
+    Pt15m,
+    /// `PT30M`: half-hours.
+    Pt30m,
+    /// `PT60M` (also written `PT1H`): hours.
+    Pt60m,
+}
+
+impl Resolution {
+    /// Every resolution, finest first.
+    pub const ALL: [Resolution; 3] = [Resolution::Pt15m, Resolution::Pt30m, Resolution::Pt60m];
+
+    /// The length of one position in seconds.
+    pub fn seconds(self) -> i64 {
+        match self {
+            Resolution::Pt15m => 900,
+            Resolution::Pt30m => 1800,
+            Resolution::Pt60m => 3600,
+        }
+    }
+
+    /// The name as ENTSO-E writes it (`PT15M`, `PT30M`, `PT60M`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Resolution::Pt15m => "PT15M",
+            Resolution::Pt30m => "PT30M",
+            Resolution::Pt60m => "PT60M",
+        }
+    }
+
+    /// The resolution of a document's `<resolution>` text (`PT1H` is read as `PT60M`).
+    fn from_document(text: &str) -> Option<Self> {
+        match text.trim() {
+            "PT1H" => Some(Resolution::Pt60m),
+            t => t.parse().ok(),
+        }
+    }
+}
+
+impl fmt::Display for Resolution {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Resolution {
+    type Err = String;
+
+    /// `PT15M`, `PT30M` or `PT60M`, exactly.
+    fn from_str(text: &str) -> Result<Self, String> {
+        Resolution::ALL
+            .into_iter()
+            .find(|r| r.name() == text)
+            .ok_or_else(|| {
+                format!(
+                    "'{}' is not PT15M, PT30M or PT60M",
+                    crate::decimal::truncate(text)
+                )
+            })
+    }
+}
 
 /// Prices read from an ENTSO-E document.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -59,10 +131,25 @@ struct PeriodRaw {
     at: String,
 }
 
-/// Reads an ENTSO-E A44 document (capped at [`MAX_ENTSOE_BYTES`] before parsing).
-pub fn read_entsoe(path: &Path) -> Result<EntsoePrices, ImportError> {
+/// One `Period` read: its place, resolution, span and prices.
+struct Block {
+    at: String,
+    resolution: Resolution,
+    start: i64,
+    end: i64,
+    prices: Vec<PriceInterval>,
+    points: usize,
+    rounded: usize,
+}
+
+/// Reads an ENTSO-E A44 document (capped at [`MAX_ENTSOE_BYTES`] before parsing), keeping
+/// only the periods of `resolution` when one is given; see [`parse_entsoe`].
+pub fn read_entsoe(
+    path: &Path,
+    resolution: Option<Resolution>,
+) -> Result<EntsoePrices, ImportError> {
     let bytes = zkmeter_protocol::fs::read_capped(path, MAX_ENTSOE_BYTES, "ENTSO-E XML")?;
-    parse_entsoe(&bytes)
+    parse_entsoe(&bytes, resolution)
 }
 
 fn parse_time(text: &str, at: &str) -> Result<i64, ImportError> {
@@ -86,7 +173,14 @@ fn parse_time(text: &str, at: &str) -> Result<i64, ImportError> {
 }
 
 /// Parses an ENTSO-E A44 document; see the module docs.
-pub fn parse_entsoe(bytes: &[u8]) -> Result<EntsoePrices, ImportError> {
+///
+/// With `resolution` `None`, periods of two resolutions covering the same hours are refused
+/// ([`ImportError::TwoResolutions`]); with `Some(r)`, only the periods of resolution `r` are
+/// kept (all are still checked), and a document without any is refused.
+pub fn parse_entsoe(
+    bytes: &[u8],
+    resolution: Option<Resolution>,
+) -> Result<EntsoePrices, ImportError> {
     check_cap(bytes, "ENTSO-E XML", MAX_ENTSOE_BYTES)?;
     let text = utf8_text(bytes, "ENTSO-E XML")?;
     let mut lines = LineCounter::new(bytes);
@@ -248,24 +342,20 @@ pub fn parse_entsoe(bytes: &[u8]) -> Result<EntsoePrices, ImportError> {
             ))
         }
     }
-    let mut out = EntsoePrices {
-        currency: String::new(),
-        prices: vec![],
-        points: 0,
-        rounded: 0,
-    };
+    let mut currency_seen = String::new();
+    let mut blocks: Vec<Block> = vec![];
     for (s, periods) in &series {
         let currency = s
             .currency
             .clone()
             .ok_or_else(|| ImportError::structure("<TimeSeries>", "no <currency_Unit.name>"))?;
-        if !out.currency.is_empty() && out.currency != currency {
+        if !currency_seen.is_empty() && currency_seen != currency {
             return Err(ImportError::structure(
                 "<TimeSeries>",
-                format!("mixed currencies {} and {currency}", out.currency),
+                format!("mixed currencies {currency_seen} and {currency}"),
             ));
         }
-        out.currency = currency;
+        currency_seen = currency;
         if s.unit.as_deref() != Some("MWH") {
             return Err(ImportError::structure(
                 "<TimeSeries>",
@@ -298,20 +388,17 @@ pub fn parse_entsoe(bytes: &[u8]) -> Result<EntsoePrices, ImportError> {
                 })?,
                 &p.at,
             )?;
-            let res = match p.resolution.as_deref().map(str::trim) {
-                Some("PT15M") => 900,
-                Some("PT30M") => 1800,
-                Some("PT60M") | Some("PT1H") => 3600,
-                other => {
-                    return Err(ImportError::structure(
-                        p.at.clone(),
-                        format!(
-                            "resolution {:?} is not PT15M, PT30M or PT60M",
-                            other.unwrap_or("missing")
-                        ),
-                    ))
-                }
+            let Some(resolution) = p.resolution.as_deref().and_then(Resolution::from_document)
+            else {
+                return Err(ImportError::structure(
+                    p.at.clone(),
+                    format!(
+                        "resolution {:?} is not PT15M, PT30M or PT60M",
+                        p.resolution.as_deref().map_or("missing", str::trim)
+                    ),
+                ));
             };
+            let res = resolution.seconds();
             if end <= start || (end - start) % res != 0 || (end - start) / res > MAX_POSITIONS {
                 return Err(ImportError::structure(
                     p.at.clone(),
@@ -319,6 +406,15 @@ pub fn parse_entsoe(bytes: &[u8]) -> Result<EntsoePrices, ImportError> {
                 ));
             }
             let n = (end - start) / res;
+            let mut block = Block {
+                at: p.at.clone(),
+                resolution,
+                start,
+                end,
+                prices: vec![],
+                points: 0,
+                rounded: 0,
+            };
             let mut by_pos: BTreeMap<i64, (i64, String)> = BTreeMap::new();
             for (pos, amount, at) in &p.points {
                 let pos_text = pos.as_deref().ok_or_else(|| {
@@ -336,7 +432,7 @@ pub fn parse_entsoe(bytes: &[u8]) -> Result<EntsoePrices, ImportError> {
                     return Err(ImportError::BadValue {
                         at: at.clone(),
                         field: "<position>".into(),
-                        reason: format!("{position} is outside 1..={n}"),
+                        reason: format!("{position} is not between 1 and {n}"),
                     });
                 }
                 let amount_text = amount.as_deref().ok_or_else(|| {
@@ -345,7 +441,7 @@ pub fn parse_entsoe(bytes: &[u8]) -> Result<EntsoePrices, ImportError> {
                 let d = Decimal::parse(amount_text)
                     .map_err(|e| ImportError::decimal(at.clone(), "<price.amount>", e))?;
                 let c = to_micro(&d, PER_MWH_SHIFT, at, "<price.amount>")?;
-                out.rounded += usize::from(c.rounded);
+                block.rounded += usize::from(c.rounded);
                 if let Some((_, first)) = by_pos.insert(position, (c.micro_per_kwh, at.clone())) {
                     return Err(ImportError::Duplicate {
                         at: at.clone(),
@@ -353,7 +449,7 @@ pub fn parse_entsoe(bytes: &[u8]) -> Result<EntsoePrices, ImportError> {
                         first,
                     });
                 }
-                out.points += 1;
+                block.points += 1;
             }
             let mut last: Option<(i64, String)> = None;
             for position in 1..=n {
@@ -376,7 +472,7 @@ pub fn parse_entsoe(bytes: &[u8]) -> Result<EntsoePrices, ImportError> {
                         })
                     }
                 };
-                out.prices.push(PriceInterval {
+                block.prices.push(PriceInterval {
                     start: start + (position - 1) * res,
                     seconds: res,
                     micro_per_kwh: here.0,
@@ -384,7 +480,36 @@ pub fn parse_entsoe(bytes: &[u8]) -> Result<EntsoePrices, ImportError> {
                 });
                 last = Some(here);
             }
+            blocks.push(block);
         }
+    }
+    match resolution {
+        Some(r) => {
+            let present: BTreeSet<Resolution> = blocks.iter().map(|b| b.resolution).collect();
+            if !present.is_empty() && !present.contains(&r) {
+                let names: Vec<&str> = present.iter().map(|r| r.name()).collect();
+                return Err(ImportError::structure(
+                    "whole file",
+                    format!(
+                        "no {r} series to keep: the document's periods are {}",
+                        names.join(" and ")
+                    ),
+                ));
+            }
+            blocks.retain(|b| b.resolution == r);
+        }
+        None => one_resolution_per_hour(&mut blocks)?,
+    }
+    let mut out = EntsoePrices {
+        currency: currency_seen,
+        prices: vec![],
+        points: 0,
+        rounded: 0,
+    };
+    for b in blocks {
+        out.prices.extend(b.prices);
+        out.points += b.points;
+        out.rounded += b.rounded;
     }
     if out.prices.is_empty() {
         return Err(ImportError::structure(
@@ -393,4 +518,41 @@ pub fn parse_entsoe(bytes: &[u8]) -> Result<EntsoePrices, ImportError> {
         ));
     }
     Ok(out)
+}
+
+/// Refuses periods of different resolutions whose spans overlap, naming both resolutions, the
+/// hours they share and both places. Sorts `blocks` by start (their order does not matter to
+/// the caller: prices are put on a frame by time).
+fn one_resolution_per_hour(blocks: &mut [Block]) -> Result<(), ImportError> {
+    blocks.sort_by_key(|b| b.start);
+    // Per resolution, the period seen so far that ends last: any earlier period overlapping the
+    // current one has an end after its start, and so does this one.
+    let mut latest: BTreeMap<Resolution, usize> = BTreeMap::new();
+    for (i, b) in blocks.iter().enumerate() {
+        for (&r, &j) in &latest {
+            let other = &blocks[j];
+            if r != b.resolution && other.end > b.start {
+                let (finer, coarser) = if r < b.resolution {
+                    (r, b.resolution)
+                } else {
+                    (b.resolution, r)
+                };
+                return Err(ImportError::TwoResolutions {
+                    at: b.at.clone(),
+                    finer,
+                    coarser,
+                    from: crate::readings::ts(b.start),
+                    to: crate::readings::ts(b.end.min(other.end)),
+                    other: other.at.clone(),
+                });
+            }
+        }
+        match latest.get(&b.resolution) {
+            Some(&j) if blocks[j].end >= b.end => {}
+            _ => {
+                latest.insert(b.resolution, i);
+            }
+        }
+    }
+    Ok(())
 }

@@ -11,12 +11,19 @@
 //! a tier without a `rate`, a schedule naming a missing period, or a unit other than kWh are
 //! refused with their JSON path. Prices are US dollars per kWh: `x 10^6` micro-USD/kWh.
 //!
+//! `startdate` and `enddate` (Unix seconds, each optional) are the first and last day the rate
+//! is in force, both inclusive; a frame with a local day (in the zone used for the schedules)
+//! outside them is refused, naming both ([`ImportError::NotInForce`]). URDB stores a date as
+//! a midnight in the time zone of whoever entered it (the real records hold 01:00Z, 06:00Z
+//! and 23:00Z), so the date is that of the nearest UTC midnight: `1525042800`
+//! (2018-04-29T23:00Z) is 2018-04-30.
+//!
 //! JSON numbers are taken as their shortest round-trip decimal text (serde_json); that equals
 //! the written number for up to 15 significant digits, and more digits are refused.
 
 use std::path::Path;
 
-use chrono::{Datelike, TimeZone, Timelike, Utc, Weekday};
+use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Timelike, Utc, Weekday};
 use chrono_tz::Tz;
 use serde_json::Value;
 use zkmeter_protocol::Frame;
@@ -32,6 +39,8 @@ pub const MAX_URDB_BYTES: u64 = 4 << 20;
 pub const PER_KWH_SHIFT: i32 = 6;
 /// Most significant digits a JSON number may carry and still be read exactly.
 const MAX_JSON_DIGITS: usize = 15;
+/// Half a day: a URDB date's timestamp is within this of the UTC midnight of its date.
+const HALF_DAY_SECONDS: i64 = 12 * 3600;
 
 /// A single-tier time-of-use URDB rate.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -50,6 +59,12 @@ pub struct UrdbRate {
     pub weekend: Vec<Vec<usize>>,
     /// The record's `timezone`, if it has one.
     pub timezone: Option<String>,
+    /// First day in force (`startdate`), if the record has one.
+    pub start_date: Option<NaiveDate>,
+    /// Last day in force (`enddate`), if the record has one.
+    pub end_date: Option<NaiveDate>,
+    /// JSON path of the record in the file (empty for a bare record).
+    pub record_at: String,
     /// Periods whose price had to round.
     pub rounded: usize,
 }
@@ -170,6 +185,26 @@ fn schedule(
     Ok(out)
 }
 
+/// The date of a URDB `startdate` / `enddate` (see the module docs); `None` when absent or null.
+fn urdb_date(record: &Value, base: &str, key: &str) -> Result<Option<NaiveDate>, ImportError> {
+    let at = format!("{base}/{key}");
+    let bad = |reason: String| ImportError::BadValue {
+        at: at.clone(),
+        field: key.into(),
+        reason,
+    };
+    let secs = match record.get(key) {
+        None | Some(Value::Null) => return Ok(None),
+        Some(v) => v
+            .as_i64()
+            .ok_or_else(|| bad(format!("is {v}, not whole Unix seconds")))?,
+    };
+    secs.checked_add(HALF_DAY_SECONDS)
+        .and_then(|t| DateTime::from_timestamp(t, 0))
+        .map(|t| Some(t.date_naive()))
+        .ok_or_else(|| bad(format!("{secs} s is not a date chrono can hold")))
+}
+
 /// Parses a URDB JSON record; see the module docs.
 pub fn parse_urdb(bytes: &[u8]) -> Result<UrdbRate, ImportError> {
     check_cap(bytes, "URDB JSON", MAX_URDB_BYTES)?;
@@ -246,6 +281,17 @@ pub fn parse_urdb(bytes: &[u8]) -> Result<UrdbRate, ImportError> {
     }
     let weekday = schedule(record, &base, "energyweekdayschedule", prices.len())?;
     let weekend = schedule(record, &base, "energyweekendschedule", prices.len())?;
+    let start_date = urdb_date(record, &base, "startdate")?;
+    let end_date = urdb_date(record, &base, "enddate")?;
+    if let (Some(a), Some(b)) = (start_date, end_date) {
+        if b < a {
+            return Err(ImportError::BadValue {
+                at: format!("{base}/enddate"),
+                field: "enddate".into(),
+                reason: format!("{b} is before the startdate {a}"),
+            });
+        }
+    }
     let text = |k: &str| record.get(k).and_then(Value::as_str).map(str::to_owned);
     Ok(UrdbRate {
         label: text("label"),
@@ -255,6 +301,9 @@ pub fn parse_urdb(bytes: &[u8]) -> Result<UrdbRate, ImportError> {
         weekday,
         weekend,
         timezone: text("timezone"),
+        start_date,
+        end_date,
+        record_at: base,
         rounded,
     })
 }
@@ -278,9 +327,42 @@ impl UrdbRate {
         })
     }
 
-    /// The price of every slot of `frame`, mapping each slot's UTC start to local time in `tz`.
-    pub fn prices_for_frame(&self, frame: &Frame, tz: Tz) -> Result<Vec<i64>, ImportError> {
+    /// Refuses a frame with a local day (in `tz`) before the rate's `startdate` or after its
+    /// `enddate`.
+    pub fn check_in_force(&self, frame: &Frame, tz: Tz) -> Result<(), ImportError> {
         frame.validate()?;
+        let (start, end) = (frame.start.unix(), frame.end());
+        let local_date = |t: i64| {
+            Utc.timestamp_opt(t, 0)
+                .single()
+                .map(|u| u.with_timezone(&tz).date_naive())
+                .ok_or_else(|| {
+                    ImportError::structure("frame", format!("no local time for {}", ts(t)))
+                })
+        };
+        let (first, last) = (local_date(start)?, local_date(end - 1)?);
+        let outside = if self.start_date.is_some_and(|a| first < a) {
+            "startdate"
+        } else if self.end_date.is_some_and(|b| last > b) {
+            "enddate"
+        } else {
+            return Ok(());
+        };
+        Err(ImportError::NotInForce {
+            at: format!("{}/{outside}", self.record_at),
+            start_date: self.start_date,
+            end_date: self.end_date,
+            frame_first: first,
+            frame_last: last,
+            frame_utc: format!("{} to {}", ts(start), ts(end)),
+            zone: tz.to_string(),
+        })
+    }
+
+    /// The price of every slot of `frame`, mapping each slot's UTC start to local time in `tz`.
+    /// The rate must be in force on every local day of the frame ([`UrdbRate::check_in_force`]).
+    pub fn prices_for_frame(&self, frame: &Frame, tz: Tz) -> Result<Vec<i64>, ImportError> {
+        self.check_in_force(frame, tz)?;
         let mut out = Vec::with_capacity(frame.slots as usize);
         for i in 0..frame.slots {
             let s = frame.slot_start(i);
