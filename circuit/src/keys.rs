@@ -311,4 +311,25 @@ mod tests {
         assert_eq!(mask_fixed_commitments(text, &[3]), None);
         assert_eq!(mask_fixed_commitments("K { }", &[0]), None);
     }
+
+    #[test]
+    fn every_size_has_its_own_pin() {
+        // One SHA-256 per size, all distinct: `month-15min` and `month-30min-ie` share their
+        // columns, gates and rows, and differ in the register layout constant of the
+        // commitment (a fixed cell, so the shape).
+        let pins = CircuitSize::ALL.map(pinned_shape_fingerprint);
+        for (i, pin) in pins.iter().enumerate() {
+            assert_eq!(hex::decode(pin).map(|b| b.len()), Ok(32), "{pin}");
+            assert!(
+                !pins[i + 1..].contains(pin),
+                "{} shares its pin",
+                CircuitSize::ALL[i]
+            );
+        }
+        assert_eq!(
+            PINNED_SHAPE_SHA256.map(|(size, _)| size),
+            CircuitSize::ALL,
+            "one pin per size, in order"
+        );
+    }
 }

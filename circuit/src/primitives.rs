@@ -165,7 +165,11 @@ pub fn bill(
         return Err(BoundsError::RegistersMismatch {
             what: "prices",
             found: 1 + usize::from(export.is_some()),
-            size: if readings.export.is_some() { "-ie" } else { "" },
+            size: if readings.export.is_some() {
+                "of the readings (-ie)"
+            } else {
+                "of the readings"
+            },
         });
     }
     let mut totals = Totals::default();

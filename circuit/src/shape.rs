@@ -57,21 +57,40 @@ fn parse_field(debug: &str, name: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::constants::LIMB_BITS;
 
     #[test]
     fn day_size_shape_is_pinned() {
         let shape = measure(CircuitSize::Day15Min);
-        // The 2^10-row limb table is the tallest thing in the day circuit.
-        assert!(shape.rows >= 1 << 10 && shape.rows < 1 << 11, "{shape:?}");
+        // The 2^10-row limb table is the tallest thing in the day circuit: the layout (two
+        // rows per reading, 217 rows of bill region, then the hashes) is shorter.
         assert_eq!(
-            (
-                shape.advice_columns,
-                shape.fixed_columns,
-                shape.instance_columns,
-                shape.degree
-            ),
-            (8, 13, 1, 6),
-            "{shape:?}"
+            shape,
+            Shape {
+                size: CircuitSize::Day15Min,
+                k: 11,
+                rows: 1 << LIMB_BITS,
+                advice_columns: 8,
+                fixed_columns: 13,
+                instance_columns: 1,
+                degree: 6,
+            }
         );
+    }
+
+    #[test]
+    fn every_size_is_measured_within_its_k() {
+        // At least the bill region (two rows per reading and a final row) and the limb table,
+        // and below 2^k.
+        for size in CircuitSize::ALL {
+            let shape = measure(size);
+            assert_eq!((shape.size, shape.k), (size, size.k()));
+            assert!(
+                shape.rows > 2 * size.readings()
+                    && shape.rows >= 1 << LIMB_BITS
+                    && shape.rows < 1 << size.k(),
+                "{shape:?}"
+            );
+        }
     }
 }
