@@ -287,9 +287,9 @@ fn honest_submission_is_accepted_with_bill_and_energy() {
     assert_ok(&run);
     let submission = w.submission();
     let energy = format!(
-        "{}.{:03} kWh",
-        submission.energy_wh / 1000,
-        submission.energy_wh % 1000
+        "import {}.{:03} kWh",
+        submission.import_energy / 1000,
+        submission.import_energy % 1000
     );
     assert!(run.stdout.contains("accepted"), "{run}");
     assert!(run.stdout.contains(METER_ID), "{run}");
@@ -308,14 +308,14 @@ fn record_from_a_csv_then_prove_and_verify_is_accepted() {
     let period = w.path("csv-period.bin");
     let run = record(&w.path(KEY), [OsStr::new("--readings"), p(&csv)], &period);
     assert_ok(&run);
-    assert_eq!(Period::read(&period).unwrap().readings, readings);
+    assert_eq!(Period::read(&period).unwrap().import, readings);
 
     let submission = w.path("csv-submission.bin");
     assert_ok(&prove(&period, &w.path(TARIFF), &submission));
     let run = verify(&submission, &w.path(PUB), &w.path(TARIFF));
     assert_ok(&run);
     let energy: u32 = readings.iter().sum();
-    let energy = format!("energy {}.{:03} kWh", energy / 1000, energy % 1000);
+    let energy = format!("import {}.{:03} kWh", energy / 1000, energy % 1000);
     assert!(run.stdout.contains(&energy), "expected '{energy}': {run}");
 }
 
@@ -335,15 +335,17 @@ fn inspect_prints_json_with_the_kind_of_each_file() {
     }
     let run = zkmeter([OsStr::new("inspect"), p(&w.path(SUBMISSION))]);
     let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
-    assert_eq!(json["energy_wh"], w.submission().energy_wh);
+    assert_eq!(json["import_energy"], w.submission().import_energy);
+    assert_eq!(json["filled"], 0);
+    assert_eq!(json["unit"], 0);
     assert_eq!(json["meter_id"], METER_ID);
 }
 
 #[test]
-fn circuit_info_without_keygen_lists_the_three_sizes() {
+fn circuit_info_without_keygen_lists_every_size() {
     let run = zkmeter(["circuit-info", "--no-keygen"]);
     assert_ok(&run);
-    assert_eq!(CircuitSize::ALL.len(), 3);
+    assert_eq!(CircuitSize::ALL.len(), 6);
     for size in CircuitSize::ALL {
         let line = run
             .stdout
@@ -499,7 +501,7 @@ fn changed_bill_does_not_verify() {
 #[test]
 fn changed_energy_does_not_verify() {
     let w = Work::new();
-    w.assert_tampered_submission_rejected(|s| s.energy_wh += 1, "proof does not verify");
+    w.assert_tampered_submission_rejected(|s| s.import_energy += 1, "proof does not verify");
 }
 
 #[test]
@@ -593,7 +595,7 @@ fn non_canonical_commitment_encoding_is_refused() {
 fn unknown_format_version_is_refused() {
     let w = Work::new();
     let mut bytes = std::fs::read(w.path(SUBMISSION)).unwrap();
-    assert_eq!(bytes[8..10], 2u16.to_le_bytes(), "header layout changed");
+    assert_eq!(bytes[8..10], 3u16.to_le_bytes(), "header layout changed");
     bytes[8..10].copy_from_slice(&9u16.to_le_bytes());
     w.assert_submission_bytes_refused(&bytes, 1, "format version 9");
 }
@@ -715,7 +717,7 @@ fn unknown_circuit_size_is_a_usage_error() {
 #[test]
 fn tampered_reading_is_refused_by_prove() {
     Work::new().assert_tampered_period_refused(
-        |p| p.readings[5] += 1,
+        |p| p.import[5] += 1,
         "readings and blinding value do not open the commitment",
     );
 }

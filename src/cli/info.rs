@@ -26,8 +26,18 @@ pub fn run(args: InfoArgs, store: &zkmeter_params::ParamStore) -> Result<(), Cli
     };
     if !args.json {
         println!(
-            "{:<12} {:>6} {:>3} {:>7} {:>6} {:>6} {:>5} {:>4} {:>6} {:>10}",
-            "size", "slots", "k", "rows", "advice", "fixed", "inst", "deg", "proof", "keygen"
+            "{:<15} {:>6} {:>4} {:>3} {:>7} {:>6} {:>6} {:>5} {:>4} {:>6} {:>10}",
+            "size",
+            "slots",
+            "regs",
+            "k",
+            "rows",
+            "advice",
+            "fixed",
+            "inst",
+            "deg",
+            "proof",
+            "keygen"
         );
     }
     let mut objects = vec![];
@@ -51,6 +61,7 @@ pub fn run(args: InfoArgs, store: &zkmeter_params::ParamStore) -> Result<(), Cli
             objects.push(serde_json::json!({
                 "size": size.name(),
                 "slots": size.capacity(),
+                "registers": size.registers(),
                 "k": s.k,
                 "rows": s.rows,
                 "advice_columns": s.advice_columns,
@@ -63,9 +74,10 @@ pub fn run(args: InfoArgs, store: &zkmeter_params::ParamStore) -> Result<(), Cli
             continue;
         }
         println!(
-            "{:<12} {:>6} {:>3} {:>7} {:>6} {:>6} {:>5} {:>4} {:>6} {:>10}",
+            "{:<15} {:>6} {:>4} {:>3} {:>7} {:>6} {:>6} {:>5} {:>4} {:>6} {:>10}",
             size.name(),
             size.capacity(),
+            size.registers(),
             s.k,
             s.rows,
             s.advice_columns,
