@@ -65,7 +65,8 @@ fn bench(c: &mut Criterion) {
         .map(|i| {
             let key = MeterSigningKey::generate(&mut rng).unwrap();
             let readings =
-                synthetic_measured(&frame, i as u64, zkmeter_protocol::EnergyUnit::MILLI_WH).unwrap();
+                synthetic_measured(&frame, i as u64, zkmeter_protocol::EnergyUnit::MILLI_WH)
+                    .unwrap();
             let id = MeterId::new(&format!("m-{i}")).unwrap();
             let period = record(&key, id, frame, readings, &mut rng).unwrap();
             let sub = plugin

@@ -34,14 +34,20 @@ struct Statement {
 impl Statement {
     fn new(size: CircuitSize) -> Self {
         let n = size.capacity();
-        let import: Vec<u32> = (0..n as u32).map(|i| 50_000 + (i * 7919) % 700_000).collect();
-        let export = size
-            .has_export()
-            .then(|| (0..n as u32).map(|i| (i * 104_723) % 400_000).collect::<Vec<_>>());
+        let import: Vec<u32> = (0..n as u32)
+            .map(|i| 50_000 + (i * 7919) % 700_000)
+            .collect();
+        let export = size.has_export().then(|| {
+            (0..n as u32)
+                .map(|i| (i * 104_723) % 400_000)
+                .collect::<Vec<_>>()
+        });
         let prices: Vec<i64> = (0..n as i64)
             .map(|i| (i * 104_729) % 420_000 - 50_000)
             .collect();
-        let credits = size.has_export().then(|| prices.iter().map(|p| p / 2).collect::<Vec<_>>());
+        let credits = size
+            .has_export()
+            .then(|| prices.iter().map(|p| p / 2).collect::<Vec<_>>());
         let blinding = Fp::from(0xdead_beef_u64);
         let readings = native::Readings {
             import: &import,

@@ -88,7 +88,7 @@ mod tests {
             (f.start.to_string().as_str(), f.slots),
             ("2020-10-24T23:00:00Z", 100)
         );
-        assert_eq!(f.size, CircuitSize::smallest_fitting(100).unwrap());
+        assert_eq!(f.size, CircuitSize::smallest_fitting(100, 1).unwrap());
         let f = local_day_frame("2012-03-11", "America/New_York", 15, None).unwrap();
         assert_eq!(
             (f.start.to_string().as_str(), f.slots),

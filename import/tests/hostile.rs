@@ -53,7 +53,7 @@ fn mutate(honest: &[u8], steps: usize, flips: usize, check: &dyn Fn(&[u8])) {
 }
 
 fn frame(start: &str, minutes: u16, slots: u32) -> Frame {
-    let size = CircuitSize::smallest_fitting(slots as usize).unwrap();
+    let size = CircuitSize::smallest_fitting(slots as usize, 1).unwrap();
     Frame::new(UtcTime::parse(start).unwrap(), minutes, slots, size).unwrap()
 }
 

@@ -28,7 +28,7 @@ fn unix(rfc3339: &str) -> i64 {
 }
 
 fn frame(start: &str, minutes: u16, slots: u32) -> Frame {
-    let size = CircuitSize::smallest_fitting(slots as usize).unwrap();
+    let size = CircuitSize::smallest_fitting(slots as usize, 1).unwrap();
     Frame::new(UtcTime::parse(start).unwrap(), minutes, slots, size).unwrap()
 }
 
@@ -324,7 +324,7 @@ fn series_frame() -> Frame {
 }
 
 fn whs(intervals: &[Interval]) -> Vec<u64> {
-    intervals.iter().map(|iv| iv.wh).collect()
+    intervals.iter().map(|iv| iv.value).collect()
 }
 
 #[test]

@@ -43,7 +43,7 @@ fn fixture(rel: &str) -> PathBuf {
 }
 
 fn frame(start: &str, minutes: u16, slots: u32) -> Frame {
-    let size = CircuitSize::smallest_fitting(slots as usize).expect("fits some size");
+    let size = CircuitSize::smallest_fitting(slots as usize, 1).expect("fits some size");
     Frame::new(UtcTime::parse(start).unwrap(), minutes, slots, size).unwrap()
 }
 
@@ -140,7 +140,7 @@ fn gba_year_profiles_select_a_month() {
             vec![last]
         );
         // February 2011 (UTC): 28 days x 24 = 672 hourly slots.
-        let size = CircuitSize::smallest_fitting(672).unwrap();
+        let size = CircuitSize::smallest_fitting(672, 1).unwrap();
         let feb_frame =
             Frame::natural(UtcTime::parse("2011-02-01T00:00:00Z").unwrap(), 60, size).unwrap();
         assert_eq!(feb_frame.slots, 672);

@@ -313,7 +313,7 @@ mod tests {
 
     fn frame() -> Frame {
         let start = UtcTime::parse("2026-01-01T00:00:00Z").unwrap();
-        Frame::new(start, 60, 2, CircuitSize::smallest_fitting(2).unwrap()).unwrap()
+        Frame::new(start, 60, 2, CircuitSize::smallest_fitting(2, 1).unwrap()).unwrap()
     }
 
     fn fitted(text: &str) -> Result<FrameReadings, ImportError> {

@@ -615,7 +615,7 @@ mod tests {
 
     fn frame(slot_minutes: u16, slots: u32) -> Frame {
         let start = UtcTime::parse("2026-01-01T00:00:00Z").unwrap();
-        let size = CircuitSize::smallest_fitting(slots as usize).unwrap();
+        let size = CircuitSize::smallest_fitting(slots as usize, 1).unwrap();
         Frame::new(start, slot_minutes, slots, size).unwrap()
     }
 

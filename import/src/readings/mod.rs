@@ -397,7 +397,7 @@ mod tests {
 
     fn frame(slot_minutes: u16, slots: u32) -> Frame {
         let start = UtcTime::parse("2026-01-01T00:00:00Z").unwrap();
-        let size = CircuitSize::smallest_fitting(slots as usize).unwrap();
+        let size = CircuitSize::smallest_fitting(slots as usize, 1).unwrap();
         Frame::new(start, slot_minutes, slots, size).unwrap()
     }
 
@@ -540,7 +540,7 @@ mod tests {
         let e = fit_to_frame(&inside, &f, Fill::Reject).unwrap_err();
         assert!(
             matches!(&e, ImportError::BadValue { at, reason, .. } if at == "row 60"
-                && reason.ends_with("is above the bound 134217727 Wh of a slot")),
+                && reason.ends_with("is above the bound 67108863 Wh of a slot")),
             "{e}"
         );
         inside[1] = iv_e(60, 60, 1, -40);
@@ -576,16 +576,16 @@ mod tests {
         assert_eq!((at.as_str(), field.as_str()), ("row 90", "slot total"));
         assert_eq!(
             reason,
-            "134217728 mWh for the slot starting 2026-01-01T01:00:00Z exceeds the bound \
-             134217727 mWh"
+            "67108864 mWh for the slot starting 2026-01-01T01:00:00Z exceeds the bound \
+             67108863 mWh"
         );
         // In whole Wh the bound is MAX_READING Wh.
         let wh = vec![iv(0, 60, max), iv(60, 60, max + 1)];
         let e = fit_to_frame(&wh, &f, Fill::Reject).unwrap_err();
         assert_eq!(
             e.to_string(),
-            "row 60: slot total 134217728 Wh for the slot starting 2026-01-01T01:00:00Z \
-             exceeds the bound 134217727 Wh"
+            "row 60: slot total 67108864 Wh for the slot starting 2026-01-01T01:00:00Z \
+             exceeds the bound 67108863 Wh"
         );
     }
 

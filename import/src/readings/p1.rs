@@ -204,7 +204,8 @@ fn parse_p1_with(bytes: &[u8], frame: &Frame, limits: &Limits) -> Result<P1Readi
         let (Some(a), Some(b)) = (&pair[0], &pair[1]) else {
             continue;
         };
-        let interval = |wh: u64| Interval::whole_wh(frame.slot_start(i as u32), slot, wh, a.at.clone());
+        let interval =
+            |wh: u64| Interval::whole_wh(frame.slot_start(i as u32), slot, wh, a.at.clone());
         // Never saturates: the sequence check refused any decrease inside the frame.
         import.push(interval(b.import_wh.saturating_sub(a.import_wh)));
         export.push(interval(b.export_wh.saturating_sub(a.export_wh)));
@@ -863,7 +864,7 @@ mod tests {
             ..LIMITS
         };
         let frame = |start: &str| {
-            let size = zkmeter_protocol::CircuitSize::smallest_fitting(1).unwrap();
+            let size = zkmeter_protocol::CircuitSize::smallest_fitting(1, 1).unwrap();
             Frame::new(UtcTime::parse(start).unwrap(), 15, 1, size).unwrap()
         };
         // Copies of one telegram outside the frame are parsed but not judged against each other.

@@ -162,7 +162,7 @@ mod tests {
             start,
             minutes,
             slots,
-            CircuitSize::smallest_fitting(slots as usize).unwrap(),
+            CircuitSize::smallest_fitting(slots as usize, 1).unwrap(),
         )
         .unwrap()
     }
