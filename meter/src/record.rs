@@ -150,7 +150,13 @@ mod tests {
         let (key, id, frame) = setup();
         let mut rng = ChaCha20Rng::seed_from_u64(3);
         assert!(matches!(
-            record(&key, id.clone(), frame, Measured::import_wh(vec![1; 23]), &mut rng),
+            record(
+                &key,
+                id.clone(),
+                frame,
+                Measured::import_wh(vec![1; 23]),
+                &mut rng
+            ),
             Err(MeterError::Protocol(ProtocolError::Bounds(
                 BoundsError::WrongLength {
                     found: 23,
@@ -162,7 +168,13 @@ mod tests {
         let mut readings = vec![1; 24];
         readings[5] = MAX_READING + 1;
         assert!(matches!(
-            record(&key, id.clone(), frame, Measured::import_wh(readings), &mut rng),
+            record(
+                &key,
+                id.clone(),
+                frame,
+                Measured::import_wh(readings),
+                &mut rng
+            ),
             Err(MeterError::Protocol(ProtocolError::Bounds(
                 BoundsError::ReadingTooLarge { slot: 5, .. }
             )))
@@ -170,7 +182,13 @@ mod tests {
         let mut bad_frame = frame;
         bad_frame.slot_minutes = 20;
         assert!(matches!(
-            record(&key, id.clone(), bad_frame, Measured::import_wh(vec![1; 24]), &mut rng),
+            record(
+                &key,
+                id.clone(),
+                bad_frame,
+                Measured::import_wh(vec![1; 24]),
+                &mut rng
+            ),
             Err(MeterError::Protocol(ProtocolError::BadSlotLength(20)))
         ));
         // An export register only with a two-register size, of the frame's length.
@@ -194,7 +212,10 @@ mod tests {
         assert!(matches!(
             record(&key, id, ie, short, &mut rng),
             Err(MeterError::Protocol(ProtocolError::Bounds(
-                BoundsError::WrongLength { what: "export readings", .. }
+                BoundsError::WrongLength {
+                    what: "export readings",
+                    ..
+                }
             )))
         ));
     }

@@ -25,8 +25,8 @@ mod tests {
     use rand_chacha::ChaCha20Rng;
     use rand_core::SeedableRng;
     use zkmeter_protocol::{
-        verify_statement, CircuitSize, EnergyUnit, FieldBytes, Frame, MeterId, SignatureError, UtcTime,
-        PROTOCOL_VERSION,
+        verify_statement, CircuitSize, EnergyUnit, FieldBytes, Frame, MeterId, SignatureError,
+        UtcTime, PROTOCOL_VERSION,
     };
 
     struct Fixture {

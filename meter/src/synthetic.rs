@@ -112,7 +112,12 @@ pub fn synthetic_measured(
         let start = frame.slot_start(i as u32);
         let day = start.div_euclid(86_400);
         let hour = (start.rem_euclid(86_400) as f64 + 1800.0 * hours) / 3600.0;
-        let clouds = 0.2 + 0.8 * unit_f64(&mut ChaCha20Rng::seed_from_u64(mix_seed(seed, 7 ^ day as u64)));
+        let clouds = 0.2
+            + 0.8
+                * unit_f64(&mut ChaCha20Rng::seed_from_u64(mix_seed(
+                    seed,
+                    7 ^ day as u64,
+                )));
         let generated = if solar {
             peak_w * clouds * bump(hour, 12.5, 6.5)
         } else {

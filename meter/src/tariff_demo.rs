@@ -122,12 +122,16 @@ pub fn demo_tariff_in(frame: &Frame, seed: u64, currency: &str) -> Result<Tariff
         .collect();
     // An export tariff in the style of Agile Outgoing: a share of the import price, never
     // below zero (for two-register frames only).
-    let export = frame
-        .size
-        .has_export()
-        .then(|| prices.iter().map(|&p| (p * 45 / 100 + 2_000).max(0)).collect());
+    let export = frame.size.has_export().then(|| {
+        prices
+            .iter()
+            .map(|&p| (p * 45 / 100 + 2_000).max(0))
+            .collect()
+    });
     let id = format!("demo-{seed}-{}", frame.start.to_datetime().format("%Y%m%d"));
-    Ok(Tariff::with_registers(&id, currency, *frame, prices, export)?)
+    Ok(Tariff::with_registers(
+        &id, currency, *frame, prices, export,
+    )?)
 }
 
 #[cfg(test)]

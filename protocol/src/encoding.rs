@@ -139,7 +139,12 @@ pub fn format_bill(amount: i128, unit: crate::unit::EnergyUnit) -> String {
     let decimals = unit.bill_decimals();
     let scale = 10u128.pow(decimals);
     let m = amount.unsigned_abs();
-    format!("{sign}{}.{:0width$}", m / scale, m % scale, width = decimals as usize)
+    format!(
+        "{sign}{}.{:0width$}",
+        m / scale,
+        m % scale,
+        width = decimals as usize
+    )
 }
 
 /// Formats micro-currency per kWh as a decimal amount with 6 fractional digits.
@@ -188,7 +193,10 @@ mod tests {
     #[test]
     fn bills_format_with_every_digit_of_their_unit() {
         use crate::unit::EnergyUnit;
-        assert_eq!(format_bill(-12_345_000_001, EnergyUnit::WH), "-12.345000001");
+        assert_eq!(
+            format_bill(-12_345_000_001, EnergyUnit::WH),
+            "-12.345000001"
+        );
         assert_eq!(format_bill(1, EnergyUnit::MILLI_WH), "0.000000000001");
         assert_eq!(
             format_bill(95_811_919_600_123, EnergyUnit::MILLI_WH),

@@ -42,7 +42,9 @@ pub use frame::{Frame, UtcTime};
 pub use ids::{MeterId, PlanId, SignatureBytes};
 pub use period::Period;
 pub use signature::{verify_statement, KeyError, MeterPublicKey, SignatureError};
-pub use statement::{registers, statement_context, BillClaim, MeterStatement, PeriodFacts, PROTOCOL_VERSION};
+pub use statement::{
+    registers, statement_context, BillClaim, MeterStatement, PeriodFacts, PROTOCOL_VERSION,
+};
 pub use submission::Submission;
 pub use tariff::Tariff;
 pub use unit::EnergyUnit;

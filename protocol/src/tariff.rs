@@ -304,7 +304,10 @@ mod tests {
         assert_eq!(t.digest(), encoding(None, None));
         assert_eq!(t.plan_id().as_str(), crate::ids::DEFAULT_PLAN);
         assert!(!t.to_json().contains("plan"), "no plan field is written");
-        assert!(!t.to_json().contains("export"), "no export field is written");
+        assert!(
+            !t.to_json().contains("export"),
+            "no export field is written"
+        );
 
         let hourly = t.clone().with_plan(Some(PlanId::new("hourly").unwrap()));
         assert_eq!(hourly.digest(), encoding(None, Some("hourly")));
@@ -326,7 +329,10 @@ mod tests {
         let ie = Tariff::new("t-1", "GBP", ie_frame.clone(), t.prices.clone());
         assert!(matches!(
             ie,
-            Err(ProtocolError::Bounds(BoundsError::RegistersMismatch { found: 1, .. }))
+            Err(ProtocolError::Bounds(BoundsError::RegistersMismatch {
+                found: 1,
+                ..
+            }))
         ));
         let mut ie = t.clone();
         ie.frame = ie_frame;
@@ -336,7 +342,13 @@ mod tests {
             let mut u = t.clone();
             u.frame = ie.frame.clone();
             let mut bytes = postcard::to_allocvec(&(
-                &u.format, u.version, &u.tariff_id, &u.currency, &u.price_unit, &u.frame, &u.prices,
+                &u.format,
+                u.version,
+                &u.tariff_id,
+                &u.currency,
+                &u.price_unit,
+                &u.frame,
+                &u.prices,
             ))
             .unwrap();
             bytes.extend([1, 3, 14, 16, 17, 0]);

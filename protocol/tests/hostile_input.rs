@@ -2,9 +2,9 @@
 //! Random bytes, and valid files with random corruptions (the harder case: they pass the header).
 
 use proptest::prelude::*;
-use zkmeter_protocol::{EnergyUnit, 
-    CircuitSize, FieldBytes, Frame, MeterId, Period, SignatureBytes, Submission, Tariff, UtcTime,
-    ZkFile,
+use zkmeter_protocol::{
+    CircuitSize, EnergyUnit, FieldBytes, Frame, MeterId, Period, SignatureBytes, Submission,
+    Tariff, UtcTime, ZkFile,
 };
 
 fn frame() -> Frame {

@@ -94,9 +94,12 @@ fn period_of(
 ) -> Result<(MeterSigningKey, Period), CliError> {
     let mut rng = ChaCha20Rng::seed_from_u64(meter_seed(seed, i as u64));
     let key = MeterSigningKey::generate(&mut rng).map_err(|e| usage("meter key", e))?;
-    let readings =
-        synthetic_measured(&frame, meter_seed(seed, i as u64), zkmeter_protocol::EnergyUnit::WH)
-            .map_err(|e| usage("readings", e))?;
+    let readings = synthetic_measured(
+        &frame,
+        meter_seed(seed, i as u64),
+        zkmeter_protocol::EnergyUnit::WH,
+    )
+    .map_err(|e| usage("readings", e))?;
     let period = record(&key, id, frame, readings, &mut rng).map_err(|e| usage("record", e))?;
     Ok((key, period))
 }

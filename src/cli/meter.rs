@@ -3,10 +3,10 @@
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
+use zkmeter_import::readings::fit_registers_to_frame;
 use zkmeter_import::readings::{
     csv::read_readings_csv, green_button::read_green_button, p1::read_p1,
 };
-use zkmeter_import::readings::fit_registers_to_frame;
 use zkmeter_import::{Fill, Interval};
 use zkmeter_meter::{keygen_to_dir, record, synthetic_measured, Measured, MeterSigningKey};
 use zkmeter_protocol::{CircuitSize, EnergyUnit, Frame, MeterId, UtcTime, ZkFile};
@@ -265,7 +265,10 @@ fn read_measured(args: &RecordArgs, frame: &Frame, fill: Fill) -> Result<Measure
                 gb.export.len(),
                 gb.export_blocks,
                 if gb.skipped_blocks > 0 {
-                    format!(" ({} block(s) of other units or flows skipped)", gb.skipped_blocks)
+                    format!(
+                        " ({} block(s) of other units or flows skipped)",
+                        gb.skipped_blocks
+                    )
                 } else {
                     String::new()
                 }
