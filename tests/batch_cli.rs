@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 mod common;
 
-use zkmeter_protocol::{MeterId, Submission, ZkFile};
+use zkmeter_protocol::{EnergyUnit, MeterId, Submission, ZkFile};
 use zkmeter_verifier::ledger::{BillRecord, Ledger};
 
 use common::BIN;
@@ -160,7 +160,7 @@ fn reference() -> &'static (String, Vec<BillRecord>, serde_json::Value) {
 
 /// The summary fields that a kill and resume must not change (all but `newly_recorded`,
 /// `proofs_verified` and `seconds`, which count what one process did).
-const RUN_FIELDS: [&str; 8] = [
+const RUN_FIELDS: [&str; 10] = [
     "run",
     "files",
     "accepted",
@@ -168,7 +168,9 @@ const RUN_FIELDS: [&str; 8] = [
     "duplicate",
     "rejected",
     "bill_total",
-    "energy_total_wh",
+    "import_kwh_total",
+    "export_kwh_total",
+    "filled_slots_total",
 ];
 
 /// Asserts that two summaries agree on [`RUN_FIELDS`].
@@ -182,14 +184,99 @@ fn assert_same_run(found: &serde_json::Value, expected: &serde_json::Value, what
     }
 }
 
-/// The report's row for `file`, split into its columns (no field of this corpus is quoted
-/// except reasons with commas, which are last).
-fn row<'a>(report: &'a str, file: &str) -> Vec<&'a str> {
-    let line = report
-        .lines()
-        .find(|l| l.starts_with(&format!("{file},")))
-        .unwrap_or_else(|| panic!("no row for {file} in\n{report}"));
-    line.splitn(7, ',').collect()
+/// The report's columns (verifier/src/report.rs, `HEADER`).
+const HEADER: &str =
+    "file,meter_id,period_start,outcome,bill,import_kwh,export_kwh,reason,filled_slots";
+const OUTCOME: usize = 3;
+const BILL: usize = 4;
+const IMPORT_KWH: usize = 5;
+const EXPORT_KWH: usize = 6;
+const REASON: usize = 7;
+const FILLED: usize = 8;
+
+/// The report's records (the header's included), each split into its fields as RFC 4180
+/// reads them: a quoted field unquoted, `""` in it as `"`, commas and line ends in it kept.
+/// The formula escape (a leading `'` in a quoted field) is kept. Written here, independently
+/// of the job's writer; every record must have the header's nine fields.
+fn records(report: &str) -> Vec<Vec<String>> {
+    let (mut out, mut record, mut field) = (Vec::new(), Vec::new(), String::new());
+    let (mut quoted, mut field_start) = (false, true);
+    let mut chars = report.chars().peekable();
+    while let Some(c) = chars.next() {
+        if quoted {
+            match c {
+                '"' if chars.peek() == Some(&'"') => {
+                    chars.next();
+                    field.push('"');
+                }
+                '"' => quoted = false,
+                _ => field.push(c),
+            }
+            continue;
+        }
+        match c {
+            '"' if field_start => quoted = true,
+            ',' => record.push(std::mem::take(&mut field)),
+            '\n' => {
+                record.push(std::mem::take(&mut field));
+                out.push(std::mem::take(&mut record));
+            }
+            _ => field.push(c),
+        }
+        field_start = matches!(c, ',' | '\n');
+    }
+    assert!(
+        !quoted && field.is_empty() && record.is_empty(),
+        "the report does not end with a whole record:\n{report}"
+    );
+    for r in &out {
+        assert_eq!(r.len(), 9, "a record of {} fields: {r:?}", r.len());
+    }
+    out
+}
+
+/// The report's row for `file` (as its `file` field reads, unquoted), split into its fields.
+fn row(report: &str, file: &str) -> Vec<String> {
+    records(report)
+        .into_iter()
+        .skip(1)
+        .find(|r| r[0] == file)
+        .unwrap_or_else(|| panic!("no row for {file} in\n{report}"))
+}
+
+/// `value / 10^decimals` as exact decimal text with at least `min` decimals, trailing zeros
+/// beyond them dropped: the report's and the summary's number format (bill: pico-currency,
+/// 12 and 2; energy: mWh as kWh, 6 and 3), written here independently of the job.
+fn exact(value: i128, decimals: usize, min: usize) -> String {
+    let sign = if value < 0 { "-" } else { "" };
+    let digits = format!("{:0>width$}", value.unsigned_abs(), width = decimals + 1);
+    let (whole, frac) = digits.split_at(digits.len() - decimals);
+    let mut frac = frac.trim_end_matches('0').to_owned();
+    while frac.len() < min {
+        frac.push('0');
+    }
+    format!("{sign}{whole}.{frac}")
+}
+
+/// Exact decimal text (`-1.5`, `95.8119196`) in units of `10^-decimals`; panics on anything
+/// else (more decimals than that, a sign on the wrong side, letters).
+fn units_of(text: &str, decimals: usize) -> i128 {
+    let (sign, digits) = match text.strip_prefix('-') {
+        Some(rest) => (-1, rest),
+        None => (1, text),
+    };
+    let (whole, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    assert!(
+        !whole.is_empty()
+            && frac.len() <= decimals
+            && whole
+                .chars()
+                .chain(frac.chars())
+                .all(|c| c.is_ascii_digit()),
+        "not an exact decimal with at most {decimals} places: {text:?}"
+    );
+    let scaled = format!("{whole}{frac:0<decimals$}");
+    sign * scaled.parse::<i128>().unwrap()
 }
 
 #[test]
@@ -199,10 +286,7 @@ fn a_mixed_batch_gets_one_row_per_file_with_its_outcome_and_reason() {
     assert!(out.status.success(), "{}", show(&out));
     let report = job.report();
     let mut lines = report.lines();
-    assert_eq!(
-        lines.next(),
-        Some("file,meter_id,period_start,outcome,bill,energy_wh,reason")
-    );
+    assert_eq!(lines.next(), Some(HEADER));
     let files: Vec<&str> = lines.map(|l| l.split(',').next().unwrap()).collect();
     let mut sorted = files.clone();
     sorted.sort();
@@ -214,15 +298,25 @@ fn a_mixed_batch_gets_one_row_per_file_with_its_outcome_and_reason() {
         assert!(!text.contains("plan"), "{written} names a plan");
     }
 
-    // Honest files are accepted with their bill; the revoked meter is not.
+    // Honest files are accepted with their figures, as the submission claims them (whole Wh,
+    // one register, every slot measured): the bill of `bill` nano-currency is `bill x 1000`
+    // pico-currency, the import energy of `import_energy` Wh is `import_energy x 1000` mWh.
+    // The revoked meter is not accepted.
+    let (mut bill_pico, mut import_mwh) = (0i128, 0i128);
     for i in [0, 2, 3] {
-        let r = row(&report, &format!("meter-00000{i}.bin"));
-        assert_eq!(r[3], "accepted", "{r:?}");
-        assert!(
-            r[4].parse::<i128>().is_ok() && r[5].parse::<u64>().is_ok(),
-            "{r:?}"
-        );
-        assert_eq!(r[6], "");
+        let file = format!("meter-00000{i}.bin");
+        let sub = Submission::read(&corpus().join("submissions").join(&file)).unwrap();
+        assert_eq!((sub.unit, sub.filled), (EnergyUnit::WH, 0), "{file}");
+        assert_eq!(sub.export_energy, 0, "{file}");
+        let r = row(&report, &file);
+        assert_eq!(r[OUTCOME], "accepted", "{r:?}");
+        assert_eq!(r[BILL], exact(sub.bill * 1000, 12, 2), "{r:?}");
+        let import = i128::from(sub.import_energy) * 1000;
+        assert_eq!(r[IMPORT_KWH], exact(import, 6, 3), "{r:?}");
+        assert_eq!((r[EXPORT_KWH].as_str(), r[REASON].as_str()), ("0.000", ""));
+        assert_eq!(r[FILLED], "0", "{r:?}");
+        bill_pico += units_of(&r[BILL], 12);
+        import_mwh += import;
     }
     let expect = [
         (
@@ -254,7 +348,11 @@ fn a_mixed_batch_gets_one_row_per_file_with_its_outcome_and_reason() {
             "rejected",
             "larger than the 65536-byte cap",
         ),
-        ("hostile/wrong-version.bin", "rejected", "format version 3"),
+        (
+            "hostile/wrong-version.bin",
+            "rejected",
+            "submission file has format version 4; this build reads version 3",
+        ),
         (
             "hostile/period-file.bin",
             "rejected",
@@ -278,11 +376,23 @@ fn a_mixed_batch_gets_one_row_per_file_with_its_outcome_and_reason() {
     ];
     for (file, outcome, reason) in expect {
         let r = row(&report, file);
-        assert_eq!(r[3], outcome, "{file}: {r:?}");
+        assert_eq!(r[OUTCOME], outcome, "{file}: {r:?}");
         assert!(
-            r[6].contains(reason),
+            r[REASON].contains(reason),
             "{file}: expected '{reason}' in {r:?}"
         );
+        // A duplicate shows the figures it claims; a rejected row none.
+        let figures = &r[BILL..=EXPORT_KWH];
+        if outcome == "duplicate" {
+            let original = row(&report, "meter-000000.bin");
+            assert_eq!(figures, &original[BILL..=EXPORT_KWH], "{file}");
+            assert_eq!(r[FILLED], "0", "{file}");
+        } else {
+            assert!(
+                figures.iter().all(String::is_empty) && r[FILLED].is_empty(),
+                "{file}: {r:?}"
+            );
+        }
     }
 
     let s = job.summary();
@@ -295,15 +405,11 @@ fn a_mixed_batch_gets_one_row_per_file_with_its_outcome_and_reason() {
     assert_eq!(s["newly_recorded"], 3);
     // Meters 0, 1 (tampered), 2 and 3: the duplicates were settled before their proofs.
     assert_eq!(s["proofs_verified"], 4);
-    let bills: i128 = [0, 2, 3]
-        .map(|i| {
-            row(&report, &format!("meter-00000{i}.bin"))[4]
-                .parse::<i128>()
-                .unwrap()
-        })
-        .iter()
-        .sum();
-    assert_eq!(s["bill_total"].to_string(), bills.to_string());
+    // The totals are the accepted rows' sums, exact text.
+    assert_eq!(s["bill_total"], exact(bill_pico, 12, 2));
+    assert_eq!(s["import_kwh_total"], exact(import_mwh, 6, 3));
+    assert_eq!(s["export_kwh_total"], "0.000");
+    assert_eq!(s["filled_slots_total"], 0);
     assert!(s["seconds"].as_f64().unwrap() > 0.0);
     assert_eq!(job.ledger().len(), 3);
     // The same as a fresh run with another chunking.
@@ -324,14 +430,25 @@ fn a_mixed_batch_gets_one_row_per_file_with_its_outcome_and_reason() {
     ] {
         let r = row(&again, file);
         let from = file.replace(".copy", "");
-        assert_eq!(r[3], "already-recorded", "{r:?}");
-        assert_eq!(r[6], format!("recorded by run 1 from {from}"));
-        assert_eq!(r[4], row(&report, &from)[4], "the claimed bill is shown");
+        assert_eq!(r[OUTCOME], "already-recorded", "{r:?}");
+        assert_eq!(r[REASON], format!("recorded by run 1 from {from}"));
+        let original = row(&report, &from);
+        for col in [BILL, IMPORT_KWH, EXPORT_KWH, FILLED] {
+            assert_eq!(
+                r[col], original[col],
+                "{file}: the claimed figures are shown"
+            );
+        }
     }
     let r = row(&again, "meter-000000.resubmitted.bin");
-    assert_eq!(r[3], "duplicate");
-    assert!(r[6].contains("already billed by another submission (recorded from meter-000000.bin)"));
-    assert_eq!(row(&again, "meter-000001.tampered.bin")[3], "rejected");
+    assert_eq!(r[OUTCOME], "duplicate");
+    assert!(
+        r[REASON].contains("already billed by another submission (recorded from meter-000000.bin)")
+    );
+    assert_eq!(
+        row(&again, "meter-000001.tampered.bin")[OUTCOME],
+        "rejected"
+    );
     let s = job.summary();
     assert_eq!(
         [
@@ -343,10 +460,16 @@ fn a_mixed_batch_gets_one_row_per_file_with_its_outcome_and_reason() {
         ],
         [2, 0, 4, 1, 11]
     );
+    // Nothing accepted: every total is zero, as exact text.
     assert_eq!(
-        (&s["bill_total"], &s["energy_total_wh"]),
-        (&0.into(), &0.into())
+        [
+            &s["bill_total"],
+            &s["import_kwh_total"],
+            &s["export_kwh_total"]
+        ],
+        ["0.00", "0.000", "0.000"]
     );
+    assert_eq!(s["filled_slots_total"], 0);
     assert_eq!(
         (&s["newly_recorded"], &s["proofs_verified"]),
         (&0.into(), &1.into())
@@ -376,20 +499,20 @@ fn a_fresh_proof_of_a_billed_statement_in_a_later_batch_is_a_duplicate() {
 
     // Honest: the first batch records it.
     assert!(job.batch_in(&first, &[]).status.success());
-    assert_eq!(row(&job.report(), "a.bin")[3], "accepted");
+    assert_eq!(row(&job.report(), "a.bin")[OUTCOME], "accepted");
     // Later: the fresh proof is a duplicate of what the ledger holds; the same bytes are
     // the recorded submission itself (already recorded, not counted again).
     assert!(job.batch_in(&later, &[]).status.success());
     let report = job.report();
     let b = row(&report, "b.bin");
-    assert_eq!(b[3], "duplicate");
+    assert_eq!(b[OUTCOME], "duplicate");
     assert!(
-        b[6].contains("already billed by another submission (recorded from a.bin)"),
+        b[REASON].contains("already billed by another submission (recorded from a.bin)"),
         "{b:?}"
     );
     let c = row(&report, "c.bin");
     assert_eq!(
-        (c[3], c[6]),
+        (c[OUTCOME].as_str(), c[REASON].as_str()),
         ("already-recorded", "recorded by run 1 from a.bin")
     );
     let s = job.summary();
@@ -397,7 +520,7 @@ fn a_fresh_proof_of_a_billed_statement_in_a_later_batch_is_a_duplicate() {
         (&s["accepted"], &s["already_recorded"]),
         (&0.into(), &1.into())
     );
-    assert_eq!(s["bill_total"], 0);
+    assert_eq!(s["bill_total"], "0.00");
     assert_eq!(s["newly_recorded"], 0);
     assert_eq!(job.ledger().len(), 1);
 }
@@ -601,24 +724,37 @@ fn a_later_run_counts_only_its_new_bills_even_when_killed_and_resumed() {
     let input = input_of(&job, "two", &second);
     assert!(job.batch_in(&input, &args).status.success());
     let (report, s2) = (job.report(), job.summary());
-    assert_eq!(row(&report, "meter-000000.bin")[3], "already-recorded");
-    assert_eq!(row(&report, "meter-000002.bin")[3], "already-recorded");
-    assert_eq!(row(&report, "meter-000003.bin")[3], "accepted");
+    assert_eq!(
+        row(&report, "meter-000000.bin")[OUTCOME],
+        "already-recorded"
+    );
+    assert_eq!(
+        row(&report, "meter-000002.bin")[OUTCOME],
+        "already-recorded"
+    );
+    assert_eq!(row(&report, "meter-000003.bin")[OUTCOME], "accepted");
     assert_eq!(
         [&s2["run"], &s2["accepted"], &s2["already_recorded"]],
         [2, 1, 2]
     );
-    assert_eq!(
-        s2["bill_total"].to_string(),
-        row(&report, "meter-000003.bin")[4]
-    );
+    assert_eq!(s2["bill_total"], row(&report, "meter-000003.bin")[BILL]);
     let ledger = job.ledger();
-    let total: i128 = ledger.iter().map(|b| b.bill).sum();
+    let total: i128 = ledger.iter().map(|b| b.bill_pico).sum();
     let summed: i128 = [&s1, &s2]
-        .map(|s| s["bill_total"].to_string().parse::<i128>().unwrap())
+        .map(|s| units_of(s["bill_total"].as_str().unwrap(), 12))
         .iter()
         .sum();
     assert_eq!(summed, total, "the runs' totals add up to the ledger's");
+    let energy: u64 = ledger.iter().map(|b| b.import_mwh).sum();
+    let summed: i128 = [&s1, &s2]
+        .map(|s| units_of(s["import_kwh_total"].as_str().unwrap(), 6))
+        .iter()
+        .sum();
+    assert_eq!(
+        summed,
+        i128::from(energy),
+        "and so do their import energies"
+    );
 
     for fault in ["after-commit:3", "before-run-finished"] {
         let killed = Job::new();
@@ -685,12 +821,20 @@ fn report_cells_that_look_like_formulas_are_written_as_text() {
     let report = job.report();
     // Honest: an ordinary row is unquoted, its bill a plain number.
     let r = row(&report, "meter-000002.bin");
-    assert_eq!((r[1], r[3], r[6]), ("meter-000002", "accepted", ""));
-    assert!(r[4].parse::<i128>().is_ok());
+    assert_eq!(
+        (r[1].as_str(), r[OUTCOME].as_str(), r[REASON].as_str()),
+        ("meter-000002", "accepted", "")
+    );
+    let line = report
+        .lines()
+        .find(|l| l.starts_with("meter-000002.bin,"))
+        .unwrap();
+    assert!(!line.contains('"'), "{line}");
+    units_of(&r[BILL], 12);
     let lines: Vec<&str> = report.lines().collect();
     for name in FORMULA_NAMES {
         let cell = format!(
-            "\"'{name}\",,,rejected,,,submission file is malformed: not a zkmeter file (bad magic)"
+            "\"'{name}\",,,rejected,,,,submission file is malformed: not a zkmeter file (bad magic),"
         );
         assert!(
             lines.contains(&cell.as_str()),
@@ -700,7 +844,7 @@ fn report_cells_that_look_like_formulas_are_written_as_text() {
     let z = lines.iter().find(|l| l.starts_with("z.bin,")).unwrap();
     assert_eq!(
         *z,
-        "z.bin,\"'-5\",2026-01-01T00:00:00Z,rejected,,,unknown meter -5"
+        "z.bin,\"'-5\",2026-01-01T00:00:00Z,rejected,,,,unknown meter -5,"
     );
 }
 
@@ -828,9 +972,9 @@ fn mkfifo(path: &Path) {
 fn assert_rejected(job: &Job, file: &str, reason: &str) {
     let report = job.report();
     let r = row(&report, file);
-    assert_eq!(r[3], "rejected", "{file}: {r:?}");
+    assert_eq!(r[OUTCOME], "rejected", "{file}: {r:?}");
     assert!(
-        r[6].trim_matches('"').starts_with(reason),
+        r[REASON].starts_with(reason),
         "{file}: expected '{reason}' in {r:?}"
     );
     let own = job.dir.path().display().to_string();
@@ -845,14 +989,14 @@ fn a_fifo_in_the_input_directory_or_as_the_registry_is_refused_at_once() {
     // Honest: the file alone is accepted.
     let out = output_within(&mut job.command(&input, &[]), JOB_SECS, "honest job");
     assert!(out.status.success(), "{}", show(&out));
-    assert_eq!(row(&job.report(), "a.bin")[3], "accepted");
+    assert_eq!(row(&job.report(), "a.bin")[OUTCOME], "accepted");
 
     // A FIFO nobody writes to: a row of its own, and the job ends normally.
     mkfifo(&input.join("p.bin"));
     let out = output_within(&mut job.command(&input, &[]), JOB_SECS, "job over a FIFO");
     assert!(out.status.success(), "{}", show(&out));
     // A second run on the job's ledger: the bill is already recorded.
-    assert_eq!(row(&job.report(), "a.bin")[3], "already-recorded");
+    assert_eq!(row(&job.report(), "a.bin")[OUTCOME], "already-recorded");
     assert_rejected(&job, "p.bin", "not a regular file: a named pipe (FIFO)");
     assert_eq!(job.summary()["files"], 2);
 
@@ -890,10 +1034,10 @@ fn files_swapped_for_a_fifo_or_a_link_and_a_directory_removed_mid_run_get_rows_a
     let out = output_within(&mut honest.command(&input, &args), JOB_SECS, "honest job");
     assert!(out.status.success(), "{}", show(&out));
     for f in ["a.bin", "c.bin", "d/e.bin"] {
-        assert_eq!(row(&honest.report(), f)[3], "accepted", "{f}");
+        assert_eq!(row(&honest.report(), f)[OUTCOME], "accepted", "{f}");
     }
     // b.bin is a fresh proof of a.bin's statement: read, checked and settled as a duplicate.
-    assert_eq!(row(&honest.report(), "b.bin")[3], "duplicate");
+    assert_eq!(row(&honest.report(), "b.bin")[OUTCOME], "duplicate");
     assert_rejected(&honest, "d/f.bin", BAD_MAGIC);
 
     // The job stops after walking the first chunk (a.bin, b.bin, c.bin: regular files), before
@@ -937,7 +1081,7 @@ fn files_swapped_for_a_fifo_or_a_link_and_a_directory_removed_mid_run_get_rows_a
     assert!(status.success(), "{status:?}\n{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 
-    assert_eq!(row(&job.report(), "a.bin")[3], "accepted");
+    assert_eq!(row(&job.report(), "a.bin")[OUTCOME], "accepted");
     assert_rejected(
         &job,
         "b.bin",
@@ -975,7 +1119,7 @@ fn a_tree_deeper_than_the_cap_is_one_rejected_row_and_the_job_goes_on() {
     // Honest: a file in a directory exactly at the cap is walked.
     let out = output_within(&mut job.command(&input, &[]), JOB_SECS, "honest job");
     assert!(out.status.success(), "{}", show(&out));
-    assert_eq!(row(&job.report(), &deep)[3], "accepted");
+    assert_eq!(row(&job.report(), &deep)[OUTCOME], "accepted");
 
     // One level more: one row for that directory, and the job goes on to z.bin.
     let too_deep = format!("{at_cap}e/");
@@ -988,8 +1132,8 @@ fn a_tree_deeper_than_the_cap_is_one_rejected_row_and_the_job_goes_on() {
         &format!("deeper than {max} levels: not walked"),
     );
     // A second run on the job's ledger: the first run recorded these bills.
-    assert_eq!(row(&job.report(), &deep)[3], "already-recorded");
-    assert_eq!(row(&job.report(), "z.bin")[3], "already-recorded");
+    assert_eq!(row(&job.report(), &deep)[OUTCOME], "already-recorded");
+    assert_eq!(row(&job.report(), "z.bin")[OUTCOME], "already-recorded");
     assert_eq!(job.summary()["files"], 3);
 }
 
@@ -1024,7 +1168,7 @@ fn an_unreadable_directory_is_one_rejected_row_but_an_unreadable_input_stops_the
     // Honest: everything readable is walked and read.
     let out = output_within(&mut job.command(&input, &[]), JOB_SECS, "honest job");
     assert!(out.status.success(), "{}", show(&out));
-    assert_eq!(row(&job.report(), "b/y.bin")[3], "accepted");
+    assert_eq!(row(&job.report(), "b/y.bin")[OUTCOME], "accepted");
 
     let locked = input.join("b");
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
@@ -1040,8 +1184,8 @@ fn an_unreadable_directory_is_one_rejected_row_but_an_unreadable_input_stops_the
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
     assert!(out.status.success(), "{}", show(&out));
     assert_rejected(&job, "b/", "directory cannot be read: Permission denied");
-    assert_eq!(row(&job.report(), "a/x.bin")[3], "accepted");
-    assert_eq!(row(&job.report(), "c.bin")[3], "accepted");
+    assert_eq!(row(&job.report(), "a/x.bin")[OUTCOME], "accepted");
+    assert_eq!(row(&job.report(), "c.bin")[OUTCOME], "accepted");
 }
 
 #[cfg(unix)]
@@ -1075,8 +1219,8 @@ fn names_that_are_not_utf8_or_clash_after_lossy_conversion_get_distinct_rows() {
         .collect();
     // Rows in byte order of the raw names: `\` (0x5c) < 0xe9 < 0xef (U+FFFD's first byte).
     assert_eq!(files, ["caf\\\\xe9.bin", "caf\\xe9.bin", "caf\u{fffd}.bin"]);
-    assert_eq!(row(&report, "caf\\\\xe9.bin")[3], "accepted");
-    assert_eq!(row(&report, "caf\\xe9.bin")[3], "accepted");
+    assert_eq!(row(&report, "caf\\\\xe9.bin")[OUTCOME], "accepted");
+    assert_eq!(row(&report, "caf\\xe9.bin")[OUTCOME], "accepted");
     assert_rejected(&job, "caf\u{fffd}.bin", BAD_MAGIC);
 }
 

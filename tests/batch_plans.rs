@@ -18,10 +18,12 @@ use common::{assert_fails, assert_ok, zkmeter, Run};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use zkmeter_circuit::Fp;
-use zkmeter_meter::{demo_tariff, record_with_blinding, synthetic_readings, Measured, MeterSigningKey};
+use zkmeter_meter::{
+    demo_tariff, record_with_blinding, synthetic_readings, Measured, MeterSigningKey,
+};
 use zkmeter_protocol::{CircuitSize, Frame, MeterId, PlanId, Submission, Tariff, UtcTime, ZkFile};
 use zkmeter_prover::Plugin;
-use zkmeter_verifier::ledger::Ledger;
+use zkmeter_verifier::ledger::{BillRecord, Ledger};
 use zkmeter_verifier::registry::RegistryLine;
 
 const METER: &str = "m-1";
@@ -126,6 +128,15 @@ impl Batch {
     /// A ledger of its own; every plan's tariff published (they overlap across plans).
     fn new() -> Self {
         let f = fixture();
+        let b = Batch::empty();
+        for billed in [&f.hourly, &f.quarter, &f.half, &f.monthly] {
+            b.publish(&billed.tariff);
+        }
+        b
+    }
+
+    /// A ledger of its own and an empty tariff directory.
+    fn empty() -> Self {
         let b = Batch {
             dir: tempfile::Builder::new()
                 .prefix("zkmeter-batch-plans-")
@@ -133,9 +144,6 @@ impl Batch {
                 .unwrap(),
         };
         std::fs::create_dir_all(b.path("tariffs")).unwrap();
-        for billed in [&f.hourly, &f.quarter, &f.half, &f.monthly] {
-            b.publish(&billed.tariff);
-        }
         b
     }
 
@@ -162,6 +170,24 @@ impl Batch {
             plan: plan.map(|p| PlanId::new(p).unwrap()),
         };
         std::fs::write(self.path("meters"), line.to_line() + "\n").unwrap();
+    }
+
+    /// The registry: each `(meter id, SPKI PEM, plan)`.
+    fn register_all(&self, meters: &[(&str, &str, &str)]) {
+        let text: String = meters
+            .iter()
+            .map(|(id, pem, plan)| {
+                RegistryLine {
+                    meter_id: MeterId::new(id).unwrap(),
+                    public_key: (*pem).to_owned(),
+                    revoked: false,
+                    plan: Some(PlanId::new(plan).unwrap()),
+                }
+                .to_line()
+                    + "\n"
+            })
+            .collect();
+        std::fs::write(self.path("meters"), text).unwrap();
     }
 
     /// A fresh input directory `name` holding `files`.
@@ -203,16 +229,25 @@ impl Batch {
         std::fs::read_to_string(self.path("report.csv")).unwrap()
     }
 
-    /// `(outcome, reason)` of `file`'s row (the reason unquoted).
-    fn row(&self, file: &str) -> (String, String) {
+    /// `file`'s row, split into its fields (unquoted).
+    fn fields(&self, file: &str) -> Vec<String> {
         let report = self.report();
-        let line = report
-            .lines()
-            .find(|l| l.starts_with(&format!("{file},")))
-            .unwrap_or_else(|| panic!("no row for {file} in\n{report}"));
-        let cols: Vec<&str> = line.splitn(7, ',').collect();
-        let reason = cols[6].trim_matches('"').replace("\"\"", "\"");
-        (cols[3].to_owned(), reason)
+        let records = records(&report);
+        assert_eq!(records[0].join(","), HEADER);
+        records
+            .into_iter()
+            .skip(1)
+            .find(|r| r[0] == file)
+            .unwrap_or_else(|| panic!("no row for {file} in\n{report}"))
+    }
+
+    /// `(outcome, reason)` of `file`'s row.
+    fn row(&self, file: &str) -> (String, String) {
+        let mut r = self.fields(file);
+        (
+            std::mem::take(&mut r[OUTCOME]),
+            std::mem::take(&mut r[REASON]),
+        )
     }
 
     fn summary(&self) -> serde_json::Value {
@@ -220,12 +255,79 @@ impl Batch {
     }
 
     fn bills(&self) -> usize {
+        self.ledger().len()
+    }
+
+    fn ledger(&self) -> Vec<BillRecord> {
         Ledger::open(&self.path("ledger.sqlite"))
             .unwrap()
             .all()
             .unwrap()
-            .len()
     }
+}
+
+/// The report's columns (verifier/src/report.rs, `HEADER`).
+const HEADER: &str =
+    "file,meter_id,period_start,outcome,bill,import_kwh,export_kwh,reason,filled_slots";
+const OUTCOME: usize = 3;
+const BILL: usize = 4;
+const IMPORT_KWH: usize = 5;
+const EXPORT_KWH: usize = 6;
+const REASON: usize = 7;
+const FILLED: usize = 8;
+
+/// The report's records (the header's included), each split into its fields as RFC 4180
+/// reads them: a quoted field unquoted, `""` in it as `"`, commas and line ends in it kept.
+/// Written here, independently of the job's writer; every record must have nine fields.
+fn records(report: &str) -> Vec<Vec<String>> {
+    let (mut out, mut record, mut field) = (Vec::new(), Vec::new(), String::new());
+    let (mut quoted, mut field_start) = (false, true);
+    let mut chars = report.chars().peekable();
+    while let Some(c) = chars.next() {
+        if quoted {
+            match c {
+                '"' if chars.peek() == Some(&'"') => {
+                    chars.next();
+                    field.push('"');
+                }
+                '"' => quoted = false,
+                _ => field.push(c),
+            }
+            continue;
+        }
+        match c {
+            '"' if field_start => quoted = true,
+            ',' => record.push(std::mem::take(&mut field)),
+            '\n' => {
+                record.push(std::mem::take(&mut field));
+                out.push(std::mem::take(&mut record));
+            }
+            _ => field.push(c),
+        }
+        field_start = matches!(c, ',' | '\n');
+    }
+    assert!(
+        !quoted && field.is_empty() && record.is_empty(),
+        "the report does not end with a whole record:\n{report}"
+    );
+    for r in &out {
+        assert_eq!(r.len(), 9, "a record of {} fields: {r:?}", r.len());
+    }
+    out
+}
+
+/// `value / 10^decimals` as exact decimal text with at least `min` decimals, trailing zeros
+/// beyond them dropped: the report's and the summary's number format (bill: pico-currency,
+/// 12 and 2; energy: mWh as kWh, 6 and 3), written here independently of the job.
+fn exact(value: i128, decimals: usize, min: usize) -> String {
+    let sign = if value < 0 { "-" } else { "" };
+    let digits = format!("{:0>width$}", value.unsigned_abs(), width = decimals + 1);
+    let (whole, frac) = digits.split_at(digits.len() - decimals);
+    let mut frac = frac.trim_end_matches('0').to_owned();
+    while frac.len() < min {
+        frac.push('0');
+    }
+    format!("{sign}{whole}.{frac}")
 }
 
 fn bytes(s: &Submission) -> Vec<u8> {
@@ -401,7 +503,7 @@ fn overlap_across_runs(first: (&str, &Billed), second: (&str, &Billed), reason: 
     b.run_ok(&input, &[]);
     assert_eq!(b.row(second.0), ("duplicate".into(), reason.into()));
     assert_eq!(b.summary()["duplicate"], 1);
-    assert_eq!(b.summary()["bill_total"], 0);
+    assert_eq!(b.summary()["bill_total"], "0.00");
     assert_eq!(
         b.summary()["proofs_verified"],
         0,
@@ -525,4 +627,241 @@ fn a_flood_of_copies_of_one_statement_with_good_and_bad_proofs_costs_one_proof_v
     );
     assert_eq!(s["proofs_verified"], 1);
     assert_eq!(b.bills(), 1);
+}
+
+/// Two meters of two plans on one summer day: `m-gaps` counts whole Wh on one register and
+/// did not measure three quarter-hours (zero readings there, `filled` 3 signed by the meter);
+/// `m-solar` is a household with solar panels counting mWh on import and export registers
+/// (`day-15min-ie`, export credited by its tariff's `export_prices`). The report shows each
+/// one's exact figures and the unmeasured count as the last column, the summary adds them up
+/// exactly in common units, and the ledger keeps them. Every expected figure is computed here
+/// from the readings and prices. Then the meter's signed facts cannot be undone: the gaps
+/// hidden (`filled` 0) fails the meter signature, a larger export credit the proof.
+#[test]
+fn a_meter_with_unmeasured_slots_and_a_solar_meter_in_mwh_are_billed_exactly() {
+    use zkmeter_meter::synthetic_measured;
+    use zkmeter_protocol::EnergyUnit;
+
+    // The helper's format, on the report's own documented examples.
+    assert_eq!(exact(95_811_920_834_567, 12, 2), "95.811920834567");
+    assert_eq!(exact(-1_001, 12, 2), "-0.000000001001");
+    assert_eq!(exact(382_487_300, 6, 3), "382.4873");
+    assert_eq!(exact(0, 6, 3), "0.000");
+
+    let day = at("2026-06-15T00:00:00Z");
+    let params = std::sync::Arc::new(
+        zkmeter_params::ParamStore::default_store()
+            .load(CircuitSize::Day15Min.k(), |_| {})
+            .unwrap(),
+    );
+    assert_eq!(CircuitSize::Day15MinIe.k(), CircuitSize::Day15Min.k());
+    // A tariff of `plan` for `frame` (demo prices, export credits for an -ie size), the
+    // meter's period and its proof.
+    let bill = |id: &str, plan: &str, key_seed: u64, frame: Frame, measured: Measured| {
+        let demo = demo_tariff(&frame, key_seed).unwrap();
+        let tariff = Tariff::with_registers(
+            &format!("{plan}-20260615"),
+            "GBP",
+            frame,
+            demo.prices,
+            demo.export_prices,
+        )
+        .unwrap()
+        .with_plan(Some(PlanId::new(plan).unwrap()));
+        let key = MeterSigningKey::generate(&mut ChaCha20Rng::seed_from_u64(key_seed)).unwrap();
+        let period = record_with_blinding(
+            &key,
+            MeterId::new(id).unwrap(),
+            frame,
+            measured,
+            Fp::from(key_seed),
+        )
+        .unwrap();
+        let plugin = Plugin::new(&tariff, params.clone()).unwrap();
+        let submission = plugin
+            .prove(&period, &tariff, None, ChaCha20Rng::seed_from_u64(key_seed))
+            .unwrap();
+        (
+            key.public_key().to_pem().unwrap(),
+            tariff,
+            period,
+            submission,
+        )
+    };
+
+    // m-gaps: 10:00-10:45Z not measured.
+    let gaps_frame = Frame::new(day, 15, 96, CircuitSize::Day15Min).unwrap();
+    let mut import = synthetic_readings(&gaps_frame, 21).unwrap();
+    for reading in &mut import[40..43] {
+        assert!(*reading > 0);
+        *reading = 0;
+    }
+    let gaps_measured = Measured {
+        filled: 3,
+        ..Measured::import_wh(import)
+    };
+    let (gaps_pem, gaps_tariff, gaps, gaps_sub) =
+        bill("m-gaps", "flat", 21, gaps_frame, gaps_measured);
+    // m-solar: mWh, both registers.
+    let solar_frame = Frame::new(day, 15, 96, CircuitSize::Day15MinIe).unwrap();
+    let solar_measured = synthetic_measured(&solar_frame, 22, EnergyUnit::MILLI_WH).unwrap();
+    let (solar_pem, solar_tariff, solar, solar_sub) =
+        bill("m-solar", "solar", 22, solar_frame, solar_measured);
+    assert_eq!((gaps.unit, gaps.filled), (EnergyUnit::WH, 3));
+    assert_eq!((solar.unit, solar.filled), (EnergyUnit::MILLI_WH, 0));
+    let solar_export = solar.export.as_deref().unwrap();
+    // A real export register: energy exported around noon, not all of it whole Wh.
+    assert!(solar_export.iter().filter(|&&e| e > 0).count() > 8);
+    assert!(solar_export.iter().any(|&e| e % 1000 != 0));
+
+    // By hand. A bill is sum(price x reading): micro-currency/kWh x Wh = 10^-9 currency, x mWh
+    // = 10^-12 (pico) currency; the export register is credited at the export prices.
+    let dot = |prices: &[i64], readings: &[u32]| -> i128 {
+        assert_eq!(prices.len(), readings.len());
+        prices
+            .iter()
+            .zip(readings)
+            .map(|(&p, &r)| i128::from(p) * i128::from(r))
+            .sum()
+    };
+    let total = |readings: &[u32]| -> i128 { readings.iter().map(|&r| i128::from(r)).sum() };
+    let gaps_bill_pico = dot(&gaps_tariff.prices, &gaps.import) * 1000;
+    let gaps_import_mwh = total(&gaps.import) * 1000;
+    let solar_bill_pico = dot(&solar_tariff.prices, &solar.import)
+        - dot(solar_tariff.export_prices.as_deref().unwrap(), solar_export);
+    let (solar_import_mwh, solar_export_mwh) = (total(&solar.import), total(solar_export));
+    assert!(solar_export_mwh > 0);
+    // The submissions claim the same (in their own units).
+    assert_eq!(gaps_sub.bill * 1000, gaps_bill_pico);
+    assert_eq!(solar_sub.bill, solar_bill_pico);
+    assert_eq!(
+        (
+            solar_sub.unit,
+            solar_sub.filled,
+            gaps_sub.unit,
+            gaps_sub.filled
+        ),
+        (EnergyUnit::MILLI_WH, 0, EnergyUnit::WH, 3)
+    );
+
+    let b = Batch::empty();
+    b.publish(&gaps_tariff);
+    b.publish(&solar_tariff);
+    b.register_all(&[
+        ("m-gaps", &gaps_pem, "flat"),
+        ("m-solar", &solar_pem, "solar"),
+    ]);
+    let input = b.input(
+        "in",
+        &[
+            ("gaps.bin", &bytes(&gaps_sub)),
+            ("solar.bin", &bytes(&solar_sub)),
+        ],
+    );
+    b.run_ok(&input, &[]);
+
+    let r = b.fields("gaps.bin");
+    assert_eq!((r[OUTCOME].as_str(), r[REASON].as_str()), ("accepted", ""));
+    assert_eq!(r[BILL], exact(gaps_bill_pico, 12, 2), "{r:?}");
+    assert_eq!(r[IMPORT_KWH], exact(gaps_import_mwh, 6, 3), "{r:?}");
+    assert_eq!(r[EXPORT_KWH], "0.000", "{r:?}");
+    assert_eq!(r[FILLED], "3", "the unmeasured slots: {r:?}");
+    let r = b.fields("solar.bin");
+    assert_eq!((r[OUTCOME].as_str(), r[REASON].as_str()), ("accepted", ""));
+    assert_eq!(r[BILL], exact(solar_bill_pico, 12, 2), "{r:?}");
+    assert_eq!(r[IMPORT_KWH], exact(solar_import_mwh, 6, 3), "{r:?}");
+    assert_eq!(r[EXPORT_KWH], exact(solar_export_mwh, 6, 3), "{r:?}");
+    assert_eq!(r[FILLED], "0", "{r:?}");
+
+    let s = b.summary();
+    assert_eq!((&s["accepted"], &s["rejected"]), (&2.into(), &0.into()));
+    assert_eq!(
+        s["bill_total"],
+        exact(gaps_bill_pico + solar_bill_pico, 12, 2)
+    );
+    assert_eq!(
+        s["import_kwh_total"],
+        exact(gaps_import_mwh + solar_import_mwh, 6, 3)
+    );
+    assert_eq!(s["export_kwh_total"], exact(solar_export_mwh, 6, 3));
+    assert_eq!(s["filled_slots_total"], 3);
+
+    let ledger = b.ledger();
+    let record = |id: &str| ledger.iter().find(|r| r.meter_id == id).unwrap().clone();
+    let (g, o) = (record("m-gaps"), record("m-solar"));
+    assert_eq!(ledger.len(), 2);
+    assert_eq!(
+        (
+            g.unit,
+            g.bill_pico,
+            i128::from(g.import_mwh),
+            g.export_mwh,
+            g.filled_slots
+        ),
+        (EnergyUnit::WH, gaps_bill_pico, gaps_import_mwh, 0, 3)
+    );
+    assert_eq!(
+        (
+            o.unit,
+            o.bill_pico,
+            i128::from(o.import_mwh),
+            i128::from(o.export_mwh)
+        ),
+        (
+            EnergyUnit::MILLI_WH,
+            solar_bill_pico,
+            solar_import_mwh,
+            solar_export_mwh
+        )
+    );
+    assert_eq!(
+        (o.filled_slots, g.plan.as_str(), o.plan.as_str()),
+        (0, "flat", "solar")
+    );
+
+    // Each meter's claim changed, on a fresh ledger: the gaps hidden (the meter signed 3) and
+    // one more mWh of export credited (the proof binds the export energy).
+    let mut hidden = gaps_sub.clone();
+    hidden.filled = 0;
+    let mut credited = solar_sub.clone();
+    credited.export_energy += 1;
+    let b2 = Batch::empty();
+    b2.publish(&gaps_tariff);
+    b2.publish(&solar_tariff);
+    b2.register_all(&[
+        ("m-gaps", &gaps_pem, "flat"),
+        ("m-solar", &solar_pem, "solar"),
+    ]);
+    let input = b2.input(
+        "in",
+        &[
+            ("hidden.bin", &bytes(&hidden)),
+            ("credited.bin", &bytes(&credited)),
+        ],
+    );
+    b2.run_ok(&input, &[]);
+    let (outcome, reason) = b2.row("hidden.bin");
+    assert_eq!(outcome, "rejected");
+    assert!(reason.starts_with("meter signature rejected"), "{reason}");
+    assert_eq!(
+        b2.row("credited.bin"),
+        (
+            "rejected".into(),
+            "proof does not verify for this bill, energy, commitment and tariff".into()
+        )
+    );
+    for file in ["hidden.bin", "credited.bin"] {
+        let r = b2.fields(file);
+        assert!(
+            r[BILL..=EXPORT_KWH].iter().all(String::is_empty) && r[FILLED].is_empty(),
+            "{file}: {r:?}"
+        );
+    }
+    let s = b2.summary();
+    assert_eq!(
+        (&s["rejected"], &s["filled_slots_total"]),
+        (&2.into(), &0.into())
+    );
+    assert_eq!(s["bill_total"], "0.00");
+    assert_eq!(b2.bills(), 0);
 }

@@ -1,6 +1,7 @@
-//! End-to-end tests of the importers through the `zkmeter` binary: Green Button and CSV
-//! readings into `meter record`, Agile / ENTSO-E / URDB files into `tariff import`, a real
-//! profile billed under a real tariff and verified, and `demo --real`.
+//! End-to-end tests of the importers through the `zkmeter` binary: Green Button, CSV and P1
+//! readings into `meter record` (whole Wh, or mWh as the file counts; the import register
+//! alone, or import and export for an `-ie` size), Agile / ENTSO-E / URDB files into
+//! `tariff import`, real profiles billed under real tariffs and verified, and `demo --real`.
 //!
 //! The data files are the byte-exact copies in `import/tests/fixtures/` (see each folder's
 //! PROVENANCE.txt). Every negative test first runs the honest input, then changes one thing
@@ -14,7 +15,7 @@ mod common;
 
 use common::{assert_fails, assert_ok, zkmeter, Run};
 use zkmeter_protocol::CircuitSize;
-use zkmeter_protocol::{Period, Tariff, ZkFile};
+use zkmeter_protocol::{EnergyUnit, Period, Tariff, ZkFile};
 
 fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -26,8 +27,18 @@ fn s(p: &Path) -> String {
     p.display().to_string()
 }
 
+/// The smallest size with the import register alone that holds `slots`.
 fn size_for(slots: usize) -> &'static str {
-    CircuitSize::smallest_fitting(slots).unwrap().name()
+    CircuitSize::smallest_fitting(slots, 1).unwrap().name()
+}
+
+/// The smallest size with import and export registers that holds `slots`.
+fn size_ie_for(slots: usize) -> &'static str {
+    CircuitSize::smallest_fitting(slots, 2).unwrap().name()
+}
+
+fn sum(readings: &[u32]) -> u64 {
+    readings.iter().map(|&r| u64::from(r)).sum()
 }
 
 const OPENESPI: &str = "gb-openespi-15min/test_usage_data.xml";
@@ -49,8 +60,21 @@ fn keygen(dir: &Path) -> PathBuf {
     dir.join("keys")
 }
 
-/// `meter record` with a frame and extra source flags.
+/// `meter record` with a frame and extra source flags, at the one-register size that fits.
 fn record(
+    keys: &Path,
+    start: &str,
+    minutes: u16,
+    slots: usize,
+    source: &[&str],
+    out: &Path,
+) -> Run {
+    record_as(size_for(slots), keys, start, minutes, slots, source, out)
+}
+
+/// `meter record` at `size`.
+fn record_as(
+    size: &str,
     keys: &Path,
     start: &str,
     minutes: u16,
@@ -72,7 +96,7 @@ fn record(
         "--slots".into(),
         slots.to_string(),
         "--size".into(),
-        size_for(slots).into(),
+        size.into(),
         "--out".into(),
         s(out),
     ];
@@ -80,8 +104,32 @@ fn record(
     zkmeter(args)
 }
 
-/// `tariff import KIND` with a frame and extra flags.
+/// `tariff import KIND` with a frame and extra flags, at the one-register size that fits.
 fn import(
+    kind: &str,
+    file: &Path,
+    start: &str,
+    minutes: u16,
+    slots: usize,
+    extra: &[&str],
+    out: &Path,
+) -> Run {
+    import_as(
+        size_for(slots),
+        kind,
+        file,
+        start,
+        minutes,
+        slots,
+        extra,
+        out,
+    )
+}
+
+/// `tariff import KIND` at `size`.
+#[allow(clippy::too_many_arguments)]
+fn import_as(
+    size: &str,
     kind: &str,
     file: &Path,
     start: &str,
@@ -103,7 +151,7 @@ fn import(
         "--slots".into(),
         slots.to_string(),
         "--size".into(),
-        size_for(slots).into(),
+        size.into(),
         "--out".into(),
         s(out),
     ];
@@ -129,12 +177,11 @@ fn green_button_dst_day_records_its_92_real_slots() {
     ));
     let p = Period::read(&out).unwrap();
     assert_eq!(p.frame.slots, 92);
-    assert_eq!(
-        p.readings.iter().map(|&r| u64::from(r)).sum::<u64>(),
-        109_403
-    );
-    assert_eq!((p.readings[0], p.readings[91]), (327, 899));
-    assert_eq!(p.fill, None);
+    // The file counts whole Wh (powerOfTenMultiplier 0): so does the period.
+    assert_eq!(p.unit, EnergyUnit::WH);
+    assert_eq!(sum(&p.import), 109_403);
+    assert_eq!((p.import[0], p.import[91]), (327, 899));
+    assert_eq!((p.export.as_deref(), p.filled), (None, 0));
 }
 
 #[test]
@@ -180,9 +227,13 @@ fn missing_readings_are_refused_unless_zero_fill_is_asked_and_then_recorded() {
     assert_ok(&run);
     assert!(run.stdout.contains("filled 8 slot(s)"), "{run}");
     let p = Period::read(&out2).unwrap();
-    assert_eq!(p.fill.as_deref(), Some("zero-8-slots"));
+    // The meter signed the count of slots it filled: 12:00Z to 20:00Z, all zero.
+    assert_eq!(p.filled, 8);
+    assert_eq!(&p.import[4..12], &[0; 8]);
     // gb.py: the 8 readings sum to 4086 Wh.
-    assert_eq!(p.readings.iter().sum::<u32>(), 4086);
+    assert_eq!((sum(&p.import), p.unit), (4086, EnergyUnit::WH));
+    // Honest: the first four hours alone filled nothing.
+    assert_eq!(Period::read(&out).unwrap().filled, 0);
 }
 
 #[test]
@@ -195,23 +246,35 @@ fn readings_csv_in_kwh_with_units_and_a_bad_row_named_by_line() {
     let out = dir.path().join("p.bin");
     let src = ["--readings", &s(&csv)];
     assert_ok(&record(&keys, "2026-01-01T00:00:00Z", 60, 2, &src, &out));
-    assert_eq!(Period::read(&out).unwrap().readings, vec![500, 1234]);
+    let p = Period::read(&out).unwrap();
+    assert_eq!((p.unit, p.import), (EnergyUnit::WH, vec![500, 1234]));
+    // 0.5005 kWh = 500.5 Wh is not a whole Wh: the period is recorded exactly in mWh, the
+    // other row too (500500 and 1234000 mWh).
     std::fs::write(&csv, honest.replace("0.5,kWh", "0.5005,kWh")).unwrap();
-    let run = record(
-        &keys,
-        "2026-01-01T00:00:00Z",
-        60,
-        2,
-        &src,
-        &dir.path().join("q.bin"),
+    let q = dir.path().join("q.bin");
+    let run = record(&keys, "2026-01-01T00:00:00Z", 60, 2, &src, &q);
+    assert_ok(&run);
+    assert!(
+        run.stdout.contains("in mWh: import 1.7345 kWh"),
+        "500500 + 1234000 mWh: {run}"
     );
-    // 0.5005 kWh is imported exactly (500500 mWh), but the period file holds whole Wh.
+    let p = Period::read(&q).unwrap();
+    assert_eq!(
+        (p.unit, p.import),
+        (EnergyUnit::MILLI_WH, vec![500_500, 1_234_000])
+    );
+    // 0.0000005 kWh = 0.5 mWh is finer than any period's unit: refused, naming its line and
+    // its slot.
+    std::fs::write(&csv, honest.replace("0.5,kWh", "0.0000005,kWh")).unwrap();
+    let r = dir.path().join("r.bin");
+    let run = record(&keys, "2026-01-01T00:00:00Z", 60, 2, &src, &r);
     assert_fails(
         &run,
         1,
-        "the slot starting 2026-01-01T00:00:00Z holds 500500 mWh (not a whole number of Wh): \
-         readings in mWh are not supported yet",
+        "line 3: value 5 x 10^-4 Wh (interval starting 2026-01-01T00:00:00Z) is not a whole \
+         number of mWh, the finest unit a period can have",
     );
+    assert!(!r.exists());
     // The original `timestamp,wh` format still reads.
     std::fs::write(
         &csv,
@@ -220,7 +283,7 @@ fn readings_csv_in_kwh_with_units_and_a_bad_row_named_by_line() {
     .unwrap();
     let out3 = dir.path().join("p3.bin");
     assert_ok(&record(&keys, "2026-01-01T00:00:00Z", 60, 2, &src, &out3));
-    assert_eq!(Period::read(&out3).unwrap().readings, vec![7, 8]);
+    assert_eq!(Period::read(&out3).unwrap().import, vec![7, 8]);
 }
 
 #[test]
@@ -452,7 +515,7 @@ fn a_green_button_day_under_agile_prices_proves_and_verifies() {
     ));
     // ... billed under a 2012 frame needs 2012 prices: the tariff must be for the same frame,
     // so import Agile for 2020-03-03 and record the same readings via CSV on that frame.
-    let readings = Period::read(&period).unwrap().readings;
+    let readings = Period::read(&period).unwrap().import;
     let mut csv = String::from("timestamp,wh\n");
     for (i, wh) in readings.iter().enumerate() {
         let t = chrono::DateTime::parse_from_rfc3339("2020-03-03T00:00:00Z").unwrap()
@@ -533,7 +596,16 @@ fn import_help_teaches_the_formats() {
         assert!(run.stdout.contains(word), "{word}: {run}");
     }
     let run = zkmeter(["meter", "record", "--help"]);
-    for word in ["--green-button", "--fill-missing", "kWh"] {
+    for word in [
+        "--green-button",
+        "--readings",
+        "--p1",
+        "--fill-missing",
+        "--unit",
+        "kWh",
+        "mWh",
+        "export",
+    ] {
         assert!(run.stdout.contains(word), "{word}: {run}");
     }
 }
@@ -571,10 +643,7 @@ fn local_day_frames_carry_the_real_dst_slot_count() {
         (p.frame.start.to_string().as_str(), p.frame.slots),
         ("2012-03-11T05:00:00Z", 92)
     );
-    assert_eq!(
-        p.readings.iter().map(|&r| u64::from(r)).sum::<u64>(),
-        109_403
-    );
+    assert_eq!(sum(&p.import), 109_403);
     // The UK fall-back day at 15 minutes: 100 quarter-hours, each Agile price twice.
     let t = dir.path().join("t.json");
     let run = zkmeter([
@@ -638,4 +707,466 @@ fn local_day_frames_carry_the_real_dst_slot_count() {
         &s(&t),
     ]);
     assert_fails(&run, 2, "'Europe/Londn' is not an IANA time zone");
+}
+
+// ------------------------------------------------------------------------------ PG&E: mWh, export
+
+/// Real PG&E Green Button Connect download (see its README.md): hourly import (delivered) and
+/// export (received) in 10^-3 Wh, most hours not whole Wh.
+const PGE: &str = "gb-pge-hourly-mwh-export/pge_electricity_forward_reverse.xml";
+
+/// `value` pico-currency as `verify` prints a bill in mWh units exactly: every one of its 12
+/// decimals (written here independently).
+fn pico_exact(value: i128) -> String {
+    let sign = if value < 0 { "-" } else { "" };
+    let m = value.unsigned_abs();
+    format!(
+        "{sign}{}.{:012}",
+        m / 1_000_000_000_000,
+        m % 1_000_000_000_000
+    )
+}
+
+/// `meter record --green-button` on the PG&E file at an `-ie` size records both registers in
+/// mWh, with the figures import/tests/real_data.rs computed from the file with pge.py (window
+/// [1458543600, 1458630000), 2016-03-21T07:00Z + 24 h: delivered 24 readings summing to
+/// 20912399, first 437400, last 617400, largest 2063400 at 03:00Z; received 24 readings summing
+/// to 2183999, first 0, last 0, largest 640800 at 21:00Z). The day is then billed under a real
+/// 2016 URDB rate with exports credited at the import price, proved and verified: the bill
+/// `verify` prints is the one computed here from the period's readings and the tariff's prices.
+#[test]
+fn green_button_pge_day_records_import_and_export_in_mwh_and_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = keygen(dir.path());
+    let xml = s(&fixture(PGE));
+    let day = "2016-03-21T07:00:00Z";
+    let out = dir.path().join("p.bin");
+    let run = record_as(
+        size_ie_for(24),
+        &keys,
+        day,
+        60,
+        24,
+        &["--green-button", &xml],
+        &out,
+    );
+    assert_ok(&run);
+    // The whole file: 47 readings in 2 blocks per direction.
+    assert!(
+        run.stdout.contains(
+            "Green Button: 47 import reading(s) in 2 IntervalBlock(s), 47 export reading(s) in 2 \
+             block(s)"
+        ),
+        "{run}"
+    );
+    // 20912399 mWh = 20.912399 kWh, 2183999 mWh = 2.183999 kWh.
+    assert!(
+        run.stdout
+            .contains("in mWh: import 20.912399 kWh, export 2.183999 kWh, signed"),
+        "{run}"
+    );
+    assert!(!run.stdout.contains("note:"), "{run}");
+    let p = Period::read(&out).unwrap();
+    assert_eq!(p.frame.size.name(), "day-15min-ie");
+    assert_eq!(
+        (p.unit, p.filled, p.frame.slots),
+        (EnergyUnit::MILLI_WH, 0, 24)
+    );
+    let export = p.export.clone().expect("an export register");
+    assert_eq!((sum(&p.import), sum(&export)), (20_912_399, 2_183_999));
+    assert_eq!(
+        (p.import[0], p.import[23], p.import[20]),
+        (437_400, 617_400, 2_063_400)
+    );
+    assert_eq!((export[0], export[23], export[14]), (0, 0, 640_800));
+
+    // SCE TOU-8 B (in force all of 2016), Los Angeles local time, net metering.
+    let tariff = dir.path().join("t.json");
+    let urdb = |extra: &[&str]| {
+        let mut flags = vec!["--tz", "America/Los_Angeles"];
+        flags.extend_from_slice(extra);
+        import_as(
+            size_ie_for(24),
+            "urdb",
+            &fixture(SCE_B),
+            day,
+            60,
+            24,
+            &flags,
+            &tariff,
+        )
+    };
+    // An -ie size needs export credits: refused until --export-same is given.
+    assert_fails(&urdb(&[]), 2, "--export-same");
+    assert_ok(&urdb(&["--export-same"]));
+    let t = Tariff::read(&tariff).unwrap();
+    assert_eq!(t.currency, "USD");
+    assert_eq!(t.export_prices.as_ref(), Some(&t.prices));
+    let sub = dir.path().join("s.bin");
+    assert_ok(&zkmeter([
+        "prove",
+        "--period",
+        &s(&out),
+        "--tariff",
+        &s(&tariff),
+        "--out",
+        &s(&sub),
+    ]));
+    let run = zkmeter([
+        "verify",
+        "--submission",
+        &s(&sub),
+        "--meter-pub",
+        &s(&keys.join("meter.pub")),
+        "--tariff",
+        &s(&tariff),
+    ]);
+    assert_ok(&run);
+    // micro-USD/kWh x mWh = pico-USD: sum(price x (import - export)) at the same prices.
+    let bill: i128 = t
+        .prices
+        .iter()
+        .zip(p.import.iter().zip(&export))
+        .map(|(&price, (&i, &e))| i128::from(price) * (i128::from(i) - i128::from(e)))
+        .sum();
+    assert!(bill > 0);
+    let exact = format!("(exactly {} USD)", pico_exact(bill));
+    assert!(run.stdout.contains(&exact), "{exact} not in {run}");
+    assert!(
+        run.stdout
+            .contains("import 20.912399 kWh, export 2.183999 kWh"),
+        "{run}"
+    );
+    assert!(!run.stdout.contains("NOT MEASURED"), "{run}");
+}
+
+/// The same file at a one-register size: the import register alone is recorded (mWh, the same
+/// readings), and `meter record` says the export register is not billed.
+#[test]
+fn green_button_pge_day_at_a_one_register_size_records_import_only_with_a_note() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = keygen(dir.path());
+    let xml = s(&fixture(PGE));
+    // Honest: at the -ie size no note.
+    let ie = dir.path().join("ie.bin");
+    let run = record_as(
+        size_ie_for(24),
+        &keys,
+        "2016-03-21T07:00:00Z",
+        60,
+        24,
+        &["--green-button", &xml],
+        &ie,
+    );
+    assert_ok(&run);
+    assert!(!run.stdout.contains("note:"), "{run}");
+
+    let out = dir.path().join("p.bin");
+    let run = record(
+        &keys,
+        "2016-03-21T07:00:00Z",
+        60,
+        24,
+        &["--green-button", &xml],
+        &out,
+    );
+    assert_ok(&run);
+    assert!(
+        run.stdout.contains(
+            "note: the export register is not billed with size day-15min (use day-15min-ie to \
+             bill it)"
+        ),
+        "{run}"
+    );
+    assert!(
+        run.stdout.contains("in mWh: import 20.912399 kWh, signed"),
+        "{run}"
+    );
+    let p = Period::read(&out).unwrap();
+    assert_eq!(p.frame.size.name(), "day-15min");
+    assert_eq!(
+        (p.unit, p.export.as_deref(), p.filled),
+        (EnergyUnit::MILLI_WH, None, 0)
+    );
+    assert_eq!(p.import, Period::read(&ie).unwrap().import);
+    assert_eq!(sum(&p.import), 20_912_399);
+}
+
+/// The November day (23 readings per direction from 2015-11-01T09:00Z, pge.py: 19928400 and
+/// 3103599 mWh) on a 24-hour frame: the last hour has no reading in either register, so it is
+/// refused naming that hour, and with `--fill-missing zero` recorded with one filled slot that
+/// the meter signs (the register sums unchanged).
+#[test]
+fn green_button_pge_missing_hour_is_filled_in_both_registers_only_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = keygen(dir.path());
+    let xml = s(&fixture(PGE));
+    let start = "2015-11-01T09:00:00Z";
+    // Honest: the 23 hours the file has.
+    let out = dir.path().join("p23.bin");
+    assert_ok(&record_as(
+        size_ie_for(23),
+        &keys,
+        start,
+        60,
+        23,
+        &["--green-button", &xml],
+        &out,
+    ));
+    let p = Period::read(&out).unwrap();
+    let export = p.export.clone().unwrap();
+    assert_eq!(
+        (sum(&p.import), sum(&export), p.filled),
+        (19_928_400, 3_103_599, 0)
+    );
+    assert_eq!((p.import[0], p.import[22]), (514_200, 499_800));
+    assert_eq!((export[0], export[22]), (100_000, 0));
+
+    let out = dir.path().join("p24.bin");
+    let run = record_as(
+        size_ie_for(24),
+        &keys,
+        start,
+        60,
+        24,
+        &["--green-button", &xml],
+        &out,
+    );
+    assert_fails(
+        &run,
+        1,
+        "missing reading for the slot starting 2015-11-02T08:00:00Z",
+    );
+    assert!(!out.exists());
+    let run = record_as(
+        size_ie_for(24),
+        &keys,
+        start,
+        60,
+        24,
+        &["--green-button", &xml, "--fill-missing", "zero"],
+        &out,
+    );
+    assert_ok(&run);
+    assert!(run.stdout.contains("filled 1 slot(s)"), "{run}");
+    let p = Period::read(&out).unwrap();
+    let export = p.export.clone().unwrap();
+    assert_eq!((p.filled, p.import[23], export[23]), (1, 0, 0));
+    assert_eq!((sum(&p.import), sum(&export)), (19_928_400, 3_103_599));
+}
+
+// ------------------------------------------------------------------------------ P1 telegrams
+
+/// CRC-16/ARC, bit by bit (as in import/tests/p1.rs, checked there against every real
+/// telegram).
+fn arc16(bytes: &[u8]) -> u16 {
+    bytes.iter().fold(0u16, |mut crc, &b| {
+        crc ^= u16::from(b);
+        for _ in 0..8 {
+            let lsb = crc & 1;
+            crc >>= 1;
+            if lsb == 1 {
+                crc ^= 0xA001;
+            }
+        }
+        crc
+    })
+}
+
+fn kwh_register(wh: u64) -> String {
+    format!("{:06}.{:03}*kWh", wh / 1000, wh % 1000)
+}
+
+/// One telegram at 2024-06-03T10:00:00Z + `t` seconds (summer time: local = UTC + 2, flag
+/// `S`), on the model of the Iskra AM550 telegrams of the real capture, the import split over
+/// tariffs 1 and 2, sealed with its CRC.
+fn telegram(t: i64, import_wh: u64, export_wh: u64) -> String {
+    let local = chrono::DateTime::parse_from_rfc3339("2024-06-03T12:00:00Z").unwrap()
+        + chrono::Duration::seconds(t);
+    let t1 = 2_000_000;
+    let body = format!(
+        "/ISK5\\2M550T-1012\r\n\r\n1-3:0.2.8(50)\r\n0-0:1.0.0({}S)\r\n\
+         0-0:96.1.1(4530303434303037313331363530363138)\r\n\
+         1-0:1.8.1({})\r\n1-0:1.8.2({})\r\n1-0:2.8.1({})\r\n1-0:2.8.2({})\r\n\
+         0-0:96.14.0(0002)\r\n1-0:1.7.0(00.433*kW)\r\n1-0:2.7.0(00.000*kW)\r\n!",
+        local.format("%y%m%d%H%M%S"),
+        kwh_register(t1),
+        kwh_register(import_wh - t1),
+        kwh_register(0),
+        kwh_register(export_wh),
+    );
+    format!("{body}{:04X}\r\n", arc16(body.as_bytes()))
+}
+
+/// Register values (Wh) every 5 minutes from 10:00Z to 11:00Z; the quarter-hour boundaries are
+/// every third: import 5123456, 5123600, 5123650, 5123800, 5124100; export 1000, 1100, 1400,
+/// 1500, 1999.
+const P1_IMPORT: [u64; 13] = [
+    5_123_456, 5_123_500, 5_123_560, 5_123_600, 5_123_600, 5_123_601, 5_123_650, 5_123_700,
+    5_123_702, 5_123_800, 5_123_950, 5_124_000, 5_124_100,
+];
+const P1_EXPORT: [u64; 13] = [
+    1_000, 1_010, 1_020, 1_100, 1_250, 1_400, 1_400, 1_400, 1_401, 1_500, 1_500, 1_500, 1_999,
+];
+/// The slots by hand: 5123600 - 5123456 = 144, 5123650 - 5123600 = 50, 5123800 - 5123650 =
+/// 150, 5124100 - 5123800 = 300 (644 Wh in all); export 100, 300, 100, 499 (999 Wh).
+const P1_IMPORT_SLOTS: [u32; 4] = [144, 50, 150, 300];
+const P1_EXPORT_SLOTS: [u32; 4] = [100, 300, 100, 499];
+
+/// The series' telegrams, those at the `skip` indices left out.
+fn p1_series(skip: &[usize]) -> String {
+    (0..13)
+        .filter(|i| !skip.contains(i))
+        .map(|i| telegram(300 * i as i64, P1_IMPORT[i], P1_EXPORT[i]))
+        .collect()
+}
+
+/// `meter record --p1` on a series of telegrams: each quarter-hour's reading is the register
+/// difference between its boundary telegrams, in both registers for an `-ie` size and the
+/// import register alone (with a note) otherwise; a dropped boundary telegram is a missing
+/// reading in the two slots beside it (refused, or filled and signed when asked); a telegram
+/// whose CRC no longer matches is refused.
+#[test]
+fn p1_telegrams_record_both_registers_and_a_missing_boundary_is_filled_only_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = keygen(dir.path());
+    let start = "2024-06-03T10:00:00Z";
+    let file = dir.path().join("p1.txt");
+    std::fs::write(&file, p1_series(&[])).unwrap();
+    let p1 = s(&file);
+
+    // Honest, two registers.
+    let out = dir.path().join("ie.bin");
+    let run = record_as(size_ie_for(4), &keys, start, 15, 4, &["--p1", &p1], &out);
+    assert_ok(&run);
+    assert!(
+        run.stdout
+            .contains("P1: 13 telegram(s), 5 of the frame's 5 slot boundaries found"),
+        "{run}"
+    );
+    assert!(
+        run.stdout
+            .contains("in Wh: import 0.644 kWh, export 0.999 kWh"),
+        "{run}"
+    );
+    let p = Period::read(&out).unwrap();
+    assert_eq!((p.unit, p.filled), (EnergyUnit::WH, 0));
+    assert_eq!(p.import, P1_IMPORT_SLOTS);
+    assert_eq!(p.export.as_deref(), Some(&P1_EXPORT_SLOTS[..]));
+
+    // One register: the import alone, and a note.
+    let out = dir.path().join("i.bin");
+    let run = record(&keys, start, 15, 4, &["--p1", &p1], &out);
+    assert_ok(&run);
+    assert!(
+        run.stdout.contains(
+            "note: the export register is not billed with size day-15min (use day-15min-ie to \
+             bill it)"
+        ),
+        "{run}"
+    );
+    let p = Period::read(&out).unwrap();
+    assert_eq!(
+        (p.import.as_slice(), p.export.as_deref()),
+        (&P1_IMPORT_SLOTS[..], None)
+    );
+
+    // The telegram at 10:30Z (index 6) dropped: the slots 10:15 and 10:30 lose a boundary.
+    std::fs::write(&file, p1_series(&[6])).unwrap();
+    let out = dir.path().join("gap.bin");
+    let run = record_as(size_ie_for(4), &keys, start, 15, 4, &["--p1", &p1], &out);
+    assert_fails(
+        &run,
+        1,
+        "missing reading for the slot starting 2024-06-03T10:15:00Z",
+    );
+    assert!(!out.exists());
+    let run = record_as(
+        size_ie_for(4),
+        &keys,
+        start,
+        15,
+        4,
+        &["--p1", &p1, "--fill-missing", "zero"],
+        &out,
+    );
+    assert_ok(&run);
+    assert!(
+        run.stdout
+            .contains("P1: 12 telegram(s), 4 of the frame's 5 slot boundaries found"),
+        "{run}"
+    );
+    assert!(run.stdout.contains("filled 2 slot(s)"), "{run}");
+    let p = Period::read(&out).unwrap();
+    assert_eq!(p.filled, 2);
+    assert_eq!(p.import, [144, 0, 0, 300]);
+    assert_eq!(p.export.as_deref(), Some(&[100, 0, 0, 499][..]));
+
+    // One register digit changed after the CRC was computed: refused for the CRC.
+    let honest = p1_series(&[]);
+    let broken = honest.replacen("1-0:2.8.2(000001.100*kWh)", "1-0:2.8.2(000001.101*kWh)", 1);
+    assert_ne!(broken, honest);
+    std::fs::write(&file, broken).unwrap();
+    let out = dir.path().join("crc.bin");
+    let run = record_as(size_ie_for(4), &keys, start, 15, 4, &["--p1", &p1], &out);
+    assert_fails(&run, 1, "CRC");
+    assert!(!out.exists());
+}
+
+/// The real one-second capture of an Iskra AM550 (import/tests/fixtures/p1/dsmr-tools, see
+/// the README): as captured it starts inside a telegram and is refused at line 1; from its first
+/// whole telegram (the lines before it emptied, as import/tests/p1.rs does) it holds 566
+/// telegrams from 14:05:19Z to 14:14:45Z, so no quarter-hour boundary: the slot 14:00-14:15Z
+/// has no reading, refused, or filled with zero and signed as one unmeasured slot.
+#[test]
+fn p1_real_capture_has_no_slot_boundary_and_is_recorded_only_as_one_filled_slot() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = keygen(dir.path());
+    let raw = fixture("p1/dsmr-tools/ttyUSB0-raw.txt");
+    let start = "2019-03-24T14:00:00Z";
+    let out = dir.path().join("p.bin");
+    let run = record(&keys, start, 15, 1, &["--p1", &s(&raw)], &out);
+    assert_fails(
+        &run,
+        1,
+        "line 1: malformed P1 telegram: expected '/' starting a telegram, found '1' (a capture \
+         that starts inside a telegram",
+    );
+
+    let text = String::from_utf8(std::fs::read(&raw).unwrap()).unwrap();
+    let first = text.find("\n/").unwrap() + 1;
+    let trimmed = format!(
+        "{}{}",
+        "\n".repeat(text[..first].matches('\n').count()),
+        &text[first..]
+    );
+    let file = dir.path().join("capture.txt");
+    std::fs::write(&file, trimmed).unwrap();
+    let run = record(&keys, start, 15, 1, &["--p1", &s(&file)], &out);
+    assert_fails(
+        &run,
+        1,
+        "missing reading for the slot starting 2019-03-24T14:00:00Z",
+    );
+    assert!(!out.exists());
+    let run = record(
+        &keys,
+        start,
+        15,
+        1,
+        &["--p1", &s(&file), "--fill-missing", "zero"],
+        &out,
+    );
+    assert_ok(&run);
+    assert!(
+        run.stdout
+            .contains("P1: 566 telegram(s), 0 of the frame's 2 slot boundaries found"),
+        "{run}"
+    );
+    assert!(run.stdout.contains("filled 1 slot(s)"), "{run}");
+    let p = Period::read(&out).unwrap();
+    assert_eq!(
+        (p.unit, p.import.as_slice(), p.filled),
+        (EnergyUnit::WH, &[0][..], 1)
+    );
 }

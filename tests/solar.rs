@@ -43,7 +43,12 @@ fn os(s: &str) -> &OsStr {
 fn a_solar_household_is_recorded_proved_verified_and_batch_verified() {
     let dir = tempfile::tempdir().unwrap();
     let path = |name: &str| dir.path().join(name);
-    run_ok([os("meter"), os("keygen"), os("--out"), path("keys").as_os_str()]);
+    run_ok([
+        os("meter"),
+        os("keygen"),
+        os("--out"),
+        path("keys").as_os_str(),
+    ]);
     let frame = |cmd: &[&str]| {
         let mut args: Vec<std::ffi::OsString> = cmd.iter().map(|s| s.into()).collect();
         for a in ["--start", START, "--slot-minutes", "15", "--size", SIZE] {
@@ -51,7 +56,14 @@ fn a_solar_household_is_recorded_proved_verified_and_batch_verified() {
         }
         args
     };
-    let mut args = frame(&["meter", "record", "--meter-id", "solar-1", "--synthetic", "11"]);
+    let mut args = frame(&[
+        "meter",
+        "record",
+        "--meter-id",
+        "solar-1",
+        "--synthetic",
+        "11",
+    ]);
     for a in ["--unit", "mWh", "--key"] {
         args.push(a.into());
     }
@@ -76,7 +88,10 @@ fn a_solar_household_is_recorded_proved_verified_and_batch_verified() {
     assert_eq!(period.unit.exponent(), -3);
     assert_eq!((period.import.len(), export.len()), (96, 96));
     assert!(export.iter().any(|&e| e > 0), "no export on a June day");
-    assert!(export.iter().zip(&period.import).all(|(&e, &i)| e == 0 || i == 0));
+    assert!(export
+        .iter()
+        .zip(&period.import)
+        .all(|(&e, &i)| e == 0 || i == 0));
 
     // Independently: bill in pico-currency (micro/kWh x mWh), energies in mWh.
     let cost: i128 = period
@@ -129,7 +144,10 @@ fn a_solar_household_is_recorded_proved_verified_and_batch_verified() {
         format!("export {} kWh", decimal(export_mwh, 6, 3)),
         format!("exactly {} GBP", decimal(bill, 12, 12)),
     ] {
-        assert!(accepted.stdout.contains(&expected), "{expected}: {accepted}");
+        assert!(
+            accepted.stdout.contains(&expected),
+            "{expected}: {accepted}"
+        );
     }
 
     // The export energy, the unit and the filled-slot count cannot be changed.
@@ -155,7 +173,8 @@ fn a_solar_household_is_recorded_proved_verified_and_batch_verified() {
 
     // Batch: the utility's registry knows the meter; the report has both energies.
     let public_key = std::fs::read_to_string(path("keys/meter.pub")).unwrap();
-    let line = serde_json::json!({"meter_id": "solar-1", "public_key": public_key, "revoked": false});
+    let line =
+        serde_json::json!({"meter_id": "solar-1", "public_key": public_key, "revoked": false});
     std::fs::write(path("meters.jsonl"), format!("{line}\n")).unwrap();
     let batch = zkmeter([
         os("batch-verify"),

@@ -5,7 +5,9 @@ use rand_core::SeedableRng;
 use std::sync::Arc;
 
 use zkmeter_circuit::{Fp, IpaParams};
-use zkmeter_meter::{demo_tariff, record_with_blinding, synthetic_readings, Measured, MeterSigningKey};
+use zkmeter_meter::{
+    demo_tariff, record_with_blinding, synthetic_readings, Measured, MeterSigningKey,
+};
 use zkmeter_protocol::{
     CircuitSize, Frame, MeterId, MeterPublicKey, Submission, Tariff, UtcTime, ZkFile,
 };
@@ -92,6 +94,20 @@ fn honest_submission_is_accepted_and_each_alteration_rejected_for_its_reason() {
     assert!(matches!(check(&s, &tariff), Rejection::ProofInvalid));
     let mut s = honest.clone();
     s.import_energy += 1;
+    assert!(matches!(check(&s, &tariff), Rejection::ProofInvalid));
+    // An export energy claimed for a meter with one register: its file is refused when read,
+    // and a caller that holds the submission itself is refused by the proof (its public
+    // inputs hold the export energy, 0 for one register).
+    let mut s = honest.clone();
+    s.export_energy = 1;
+    assert!(matches!(
+        Submission::from_bytes(&s.to_bytes()),
+        Err(zkmeter_protocol::FileError::Invalid {
+            source: zkmeter_protocol::ProtocolError::FigureOutOfRange("export energy"),
+            ..
+        })
+    ));
+    assert!(Submission::from_bytes(&honest.to_bytes()).is_ok());
     assert!(matches!(check(&s, &tariff), Rejection::ProofInvalid));
     // The unit or the filled-slot count changed: the meter signed them, the signature fails
     // (a bill in mWh presented as Wh would be a thousand times larger, or smaller).

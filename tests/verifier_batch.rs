@@ -5,7 +5,9 @@
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use zkmeter_circuit::Fp;
-use zkmeter_meter::{demo_tariff, record_with_blinding, synthetic_readings, Measured, MeterSigningKey};
+use zkmeter_meter::{
+    demo_tariff, record_with_blinding, synthetic_readings, Measured, MeterSigningKey,
+};
 use zkmeter_protocol::{CircuitSize, Frame, MeterId, MeterPublicKey, Submission, Tariff, UtcTime};
 use zkmeter_prover::Plugin;
 use zkmeter_verifier::batch::{verify_all, verify_all_on};

@@ -110,10 +110,17 @@ impl ZkFile for Submission {
         if self.import_energy > MAX_ENERGY {
             return Err(ProtocolError::FigureOutOfRange("import energy"));
         }
-        if self.export_energy > MAX_ENERGY
-            || (self.export_energy != 0 && !self.frame.size.has_export())
-        {
+        if self.export_energy > MAX_ENERGY {
             return Err(ProtocolError::FigureOutOfRange("export energy"));
+        }
+        if self.export_energy != 0 && !self.frame.size.has_export() {
+            return Err(ProtocolError::Bounds(
+                zkmeter_circuit::BoundsError::RegistersMismatch {
+                    what: "submission (a nonzero export energy)",
+                    found: 2,
+                    size: self.frame.size.name(),
+                },
+            ));
         }
         if self.filled > self.frame.slots {
             return Err(ProtocolError::FigureOutOfRange("filled slot count"));

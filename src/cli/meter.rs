@@ -273,7 +273,9 @@ fn read_measured(args: &RecordArgs, frame: &Frame, fill: Fill) -> Result<Measure
                     String::new()
                 }
             );
-            let export = export_for_size(frame, xml, Some(&gb.export[..]))?;
+            // A file without received blocks has no export register (not one with gaps).
+            let export = (gb.export_blocks > 0).then_some(&gb.export[..]);
+            let export = export_for_size(frame, xml, export)?;
             fit(xml, &gb.import, export)
         }
         (None, None, Some(p1), _) => {

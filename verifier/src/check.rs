@@ -227,6 +227,9 @@ pub fn check_submission(
     times: Option<&CheckTimes>,
 ) -> Result<Checked, Rejection> {
     let t = Instant::now();
+    // The bounds a decoded file was checked against, for a submission built in memory too,
+    // so both give the same reason.
+    zkmeter_protocol::ZkFile::validate(submission)?;
     let size = submission.frame.size;
     let expected = proof_len(size);
     if submission.proof.len() != expected {
