@@ -242,8 +242,8 @@ mod tests {
     #[test]
     fn unknown_k_is_refused() {
         assert!(matches!(
-            ParamStore::new("/nonexistent").load(14, |_| {}),
-            Err(ParamsError::UnsupportedK(14))
+            ParamStore::new("/nonexistent").load(15, |_| {}),
+            Err(ParamsError::UnsupportedK(15))
         ));
     }
 }

@@ -324,9 +324,9 @@ mod tests {
         ));
 
         // Export prices: only with a two-register size, one per slot; covered by the digest.
-        let mut ie_frame = t.frame.clone();
+        let mut ie_frame = t.frame;
         ie_frame.size = CircuitSize::Day15MinIe;
-        let ie = Tariff::new("t-1", "GBP", ie_frame.clone(), t.prices.clone());
+        let ie = Tariff::new("t-1", "GBP", ie_frame, t.prices.clone());
         assert!(matches!(
             ie,
             Err(ProtocolError::Bounds(BoundsError::RegistersMismatch {
@@ -340,7 +340,7 @@ mod tests {
         // [7, 8, -9]: length 3, zigzag varints 14, 16, 17.
         assert_eq!(ie.digest(), {
             let mut u = t.clone();
-            u.frame = ie.frame.clone();
+            u.frame = ie.frame;
             let mut bytes = postcard::to_allocvec(&(
                 &u.format,
                 u.version,
