@@ -14,6 +14,7 @@ use std::sync::OnceLock;
 
 mod common;
 
+use common::report::{records, BILL, EXPORT_KWH, FILLED, HEADER, IMPORT_KWH, OUTCOME, REASON};
 use common::{assert_fails, assert_ok, zkmeter, Run};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
@@ -264,56 +265,6 @@ impl Batch {
             .all()
             .unwrap()
     }
-}
-
-/// The report's columns (verifier/src/report.rs, `HEADER`).
-const HEADER: &str =
-    "file,meter_id,period_start,outcome,bill,import_kwh,export_kwh,reason,filled_slots";
-const OUTCOME: usize = 3;
-const BILL: usize = 4;
-const IMPORT_KWH: usize = 5;
-const EXPORT_KWH: usize = 6;
-const REASON: usize = 7;
-const FILLED: usize = 8;
-
-/// The report's records (the header's included), each split into its fields as RFC 4180
-/// reads them: a quoted field unquoted, `""` in it as `"`, commas and line ends in it kept.
-/// Written here, independently of the job's writer; every record must have nine fields.
-fn records(report: &str) -> Vec<Vec<String>> {
-    let (mut out, mut record, mut field) = (Vec::new(), Vec::new(), String::new());
-    let (mut quoted, mut field_start) = (false, true);
-    let mut chars = report.chars().peekable();
-    while let Some(c) = chars.next() {
-        if quoted {
-            match c {
-                '"' if chars.peek() == Some(&'"') => {
-                    chars.next();
-                    field.push('"');
-                }
-                '"' => quoted = false,
-                _ => field.push(c),
-            }
-            continue;
-        }
-        match c {
-            '"' if field_start => quoted = true,
-            ',' => record.push(std::mem::take(&mut field)),
-            '\n' => {
-                record.push(std::mem::take(&mut field));
-                out.push(std::mem::take(&mut record));
-            }
-            _ => field.push(c),
-        }
-        field_start = matches!(c, ',' | '\n');
-    }
-    assert!(
-        !quoted && field.is_empty() && record.is_empty(),
-        "the report does not end with a whole record:\n{report}"
-    );
-    for r in &out {
-        assert_eq!(r.len(), 9, "a record of {} fields: {r:?}", r.len());
-    }
-    out
 }
 
 /// `value / 10^decimals` as exact decimal text with at least `min` decimals, trailing zeros

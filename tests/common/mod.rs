@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // each test crate uses its own subset
 
+pub mod report;
+
 use std::ffi::OsStr;
 use std::process::Command;
 
