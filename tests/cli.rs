@@ -782,3 +782,16 @@ fn prove_with_another_pinned_meter_key_is_refused() {
     assert_eq!(bad.code, 1, "{bad}");
     assert!(bad.stderr.contains("another meter key"), "{bad}");
 }
+
+#[test]
+fn writing_into_a_missing_directory_is_an_io_error_that_says_write() {
+    let w = Work::new();
+    w.assert_honest_prove();
+    let run = prove(
+        &w.path(PERIOD),
+        &w.path(TARIFF),
+        &w.path("no-such-dir/submission.bin"),
+    );
+    assert_fails(&run, 2, "cannot write");
+    assert!(!run.stderr.contains("cannot read"), "{run}");
+}

@@ -51,10 +51,18 @@ pub enum ProtocolError {
     FigureOutOfRange(&'static str),
 }
 
-/// Why a file could not be read as a zkmeter object.
+/// Why a file could not be read as a zkmeter object, or written.
 #[derive(Debug, Error)]
 #[non_exhaustive]
 pub enum FileError {
+    /// Writing the file failed (say, its directory does not exist); the target is untouched.
+    #[error("cannot write {path}: {source}")]
+    Write {
+        /// The path.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
     /// Reading the file failed.
     #[error("cannot read {path}: {source}")]
     Io {

@@ -35,9 +35,9 @@ pub fn read_capped(path: &Path, cap: u64, kind: &'static str) -> Result<Vec<u8>,
 /// Writes `bytes` to `path` atomically; `private` makes it owner-only (`zkmeter_fs`).
 ///
 /// # Errors
-/// [`FileError::Io`]; the target is then untouched.
+/// [`FileError::Write`]; the target is then untouched.
 pub fn write_atomic(path: &Path, bytes: &[u8], private: bool) -> Result<(), FileError> {
-    zkmeter_fs::write_atomic(path, bytes, private).map_err(|source| FileError::Io {
+    zkmeter_fs::write_atomic(path, bytes, private).map_err(|source| FileError::Write {
         path: path.display().to_string(),
         source,
     })
