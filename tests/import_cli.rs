@@ -27,6 +27,32 @@ fn s(p: &Path) -> String {
     p.display().to_string()
 }
 
+/// `prove` then `verify` (against `keys/meter.pub`) of `period` under `tariff`, the submission
+/// written into `dir`: both must succeed; the verify run is returned.
+fn prove_and_verify(keys: &Path, period: &Path, tariff: &Path, dir: &Path) -> Run {
+    let sub = dir.join("s.bin");
+    assert_ok(&zkmeter([
+        "prove",
+        "--period",
+        &s(period),
+        "--tariff",
+        &s(tariff),
+        "--out",
+        &s(&sub),
+    ]));
+    let run = zkmeter([
+        "verify",
+        "--submission",
+        &s(&sub),
+        "--meter-pub",
+        &s(&keys.join("meter.pub")),
+        "--tariff",
+        &s(tariff),
+    ]);
+    assert_ok(&run);
+    run
+}
+
 /// The smallest size with the import register alone that holds `slots`.
 fn size_for(slots: usize) -> &'static str {
     CircuitSize::smallest_fitting(slots, 1).unwrap().name()
@@ -543,26 +569,7 @@ fn a_green_button_day_under_agile_prices_proves_and_verifies() {
         &[],
         &tariff,
     ));
-    let sub = dir.path().join("s.bin");
-    assert_ok(&zkmeter([
-        "prove",
-        "--period",
-        &s(&period2020),
-        "--tariff",
-        &s(&tariff),
-        "--out",
-        &s(&sub),
-    ]));
-    let run = zkmeter([
-        "verify",
-        "--submission",
-        &s(&sub),
-        "--meter-pub",
-        &s(&keys.join("meter.pub")),
-        "--tariff",
-        &s(&tariff),
-    ]);
-    assert_ok(&run);
+    let run = prove_and_verify(&keys, &period2020, &tariff, dir.path());
     // The bill, computed here independently: sum(price x Wh) nano-GBP.
     let t = Tariff::read(&tariff).unwrap();
     let bill: i128 = t
@@ -802,26 +809,7 @@ fn green_button_pge_day_records_import_and_export_in_mwh_and_verifies() {
     let t = Tariff::read(&tariff).unwrap();
     assert_eq!(t.currency, "USD");
     assert_eq!(t.export_prices.as_ref(), Some(&t.prices));
-    let sub = dir.path().join("s.bin");
-    assert_ok(&zkmeter([
-        "prove",
-        "--period",
-        &s(&out),
-        "--tariff",
-        &s(&tariff),
-        "--out",
-        &s(&sub),
-    ]));
-    let run = zkmeter([
-        "verify",
-        "--submission",
-        &s(&sub),
-        "--meter-pub",
-        &s(&keys.join("meter.pub")),
-        "--tariff",
-        &s(&tariff),
-    ]);
-    assert_ok(&run);
+    let run = prove_and_verify(&keys, &out, &tariff, dir.path());
     // micro-USD/kWh x mWh = pico-USD: sum(price x (import - export)) at the same prices.
     let bill: i128 = t
         .prices
