@@ -22,7 +22,9 @@ mod common;
 use zkmeter_protocol::{EnergyUnit, MeterId, Submission, ZkFile};
 use zkmeter_verifier::ledger::{BillRecord, Ledger};
 
-use common::report::{records, BILL, EXPORT_KWH, FILLED, HEADER, IMPORT_KWH, OUTCOME, REASON};
+use common::report::{
+    exact, records, BILL, EXPORT_KWH, FILLED, HEADER, IMPORT_KWH, OUTCOME, REASON,
+};
 use common::BIN;
 
 /// The shared corpus: 5 meters, meter 0 resubmitted (fresh proof and byte copy), meter 1
@@ -192,20 +194,6 @@ fn row(report: &str, file: &str) -> Vec<String> {
         .skip(1)
         .find(|r| r[0] == file)
         .unwrap_or_else(|| panic!("no row for {file} in\n{report}"))
-}
-
-/// `value / 10^decimals` as exact decimal text with at least `min` decimals, trailing zeros
-/// beyond them dropped: the report's and the summary's number format (bill: pico-currency,
-/// 12 and 2; energy: mWh as kWh, 6 and 3), written here independently of the job.
-fn exact(value: i128, decimals: usize, min: usize) -> String {
-    let sign = if value < 0 { "-" } else { "" };
-    let digits = format!("{:0>width$}", value.unsigned_abs(), width = decimals + 1);
-    let (whole, frac) = digits.split_at(digits.len() - decimals);
-    let mut frac = frac.trim_end_matches('0').to_owned();
-    while frac.len() < min {
-        frac.push('0');
-    }
-    format!("{sign}{whole}.{frac}")
 }
 
 /// Exact decimal text (`-1.5`, `95.8119196`) in units of `10^-decimals`; panics on anything

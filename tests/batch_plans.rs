@@ -14,7 +14,9 @@ use std::sync::OnceLock;
 
 mod common;
 
-use common::report::{records, BILL, EXPORT_KWH, FILLED, HEADER, IMPORT_KWH, OUTCOME, REASON};
+use common::report::{
+    exact, records, BILL, EXPORT_KWH, FILLED, HEADER, IMPORT_KWH, OUTCOME, REASON,
+};
 use common::{assert_fails, assert_ok, zkmeter, Run};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
@@ -265,20 +267,6 @@ impl Batch {
             .all()
             .unwrap()
     }
-}
-
-/// `value / 10^decimals` as exact decimal text with at least `min` decimals, trailing zeros
-/// beyond them dropped: the report's and the summary's number format (bill: pico-currency,
-/// 12 and 2; energy: mWh as kWh, 6 and 3), written here independently of the job.
-fn exact(value: i128, decimals: usize, min: usize) -> String {
-    let sign = if value < 0 { "-" } else { "" };
-    let digits = format!("{:0>width$}", value.unsigned_abs(), width = decimals + 1);
-    let (whole, frac) = digits.split_at(digits.len() - decimals);
-    let mut frac = frac.trim_end_matches('0').to_owned();
-    while frac.len() < min {
-        frac.push('0');
-    }
-    format!("{sign}{whole}.{frac}")
 }
 
 fn bytes(s: &Submission) -> Vec<u8> {

@@ -10,24 +10,12 @@ mod common;
 use std::ffi::OsStr;
 use std::path::Path;
 
+use common::report::exact;
 use common::{assert_fails, assert_ok, zkmeter};
 use zkmeter_protocol::{Period, Submission, Tariff, ZkFile};
 
 const START: &str = "2026-06-21T00:00:00Z";
 const SIZE: &str = "day-15min-ie";
-
-/// `value / 10^decimals` as exact decimal text, trailing zeros trimmed to `min` decimals:
-/// written here from scratch so the test does not check the code with itself.
-fn decimal(value: i128, decimals: u32, min: usize) -> String {
-    let sign = if value < 0 { "-" } else { "" };
-    let m = value.unsigned_abs();
-    let scale = 10u128.pow(decimals);
-    let mut frac = format!("{:0width$}", m % scale, width = decimals as usize);
-    while frac.len() > min && frac.ends_with('0') {
-        frac.pop();
-    }
-    format!("{sign}{}.{frac}", m / scale)
-}
 
 fn run_ok<const N: usize>(args: [&OsStr; N]) -> common::Run {
     let run = zkmeter(args);
@@ -140,9 +128,9 @@ fn a_solar_household_is_recorded_proved_verified_and_batch_verified() {
     let accepted = verify(&path("in/submission.bin"));
     assert_ok(&accepted);
     for expected in [
-        format!("import {} kWh", decimal(import_mwh, 6, 3)),
-        format!("export {} kWh", decimal(export_mwh, 6, 3)),
-        format!("exactly {} GBP", decimal(bill, 12, 12)),
+        format!("import {} kWh", exact(import_mwh, 6, 3)),
+        format!("export {} kWh", exact(export_mwh, 6, 3)),
+        format!("exactly {} GBP", exact(bill, 12, 12)),
     ] {
         assert!(
             accepted.stdout.contains(&expected),
@@ -196,12 +184,12 @@ fn a_solar_household_is_recorded_proved_verified_and_batch_verified() {
     let row = report.lines().nth(1).expect("one row");
     let cells: Vec<&str> = row.split(',').collect();
     assert_eq!(cells[3], "accepted", "{report}");
-    assert_eq!(cells[4], decimal(bill, 12, 2), "{report}");
-    assert_eq!(cells[5], decimal(import_mwh, 6, 3), "{report}");
-    assert_eq!(cells[6], decimal(export_mwh, 6, 3), "{report}");
+    assert_eq!(cells[4], exact(bill, 12, 2), "{report}");
+    assert_eq!(cells[5], exact(import_mwh, 6, 3), "{report}");
+    assert_eq!(cells[6], exact(export_mwh, 6, 3), "{report}");
     assert_eq!(cells[8], "0", "no slot filled: {report}");
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(path("summary.json")).unwrap()).unwrap();
-    assert_eq!(summary["export_kwh_total"], decimal(export_mwh, 6, 3));
-    assert_eq!(summary["bill_total"], decimal(bill, 12, 2));
+    assert_eq!(summary["export_kwh_total"], exact(export_mwh, 6, 3));
+    assert_eq!(summary["bill_total"], exact(bill, 12, 2));
 }

@@ -50,3 +50,17 @@ pub fn records(report: &str) -> Vec<Vec<String>> {
     }
     out
 }
+
+/// `value / 10^decimals` as exact decimal text with at least `min` decimals, trailing zeros
+/// beyond them dropped: the report's and the summary's number format (bill: pico-currency,
+/// 12 and 2; energy: mWh as kWh, 6 and 3), written here independently of the job.
+pub fn exact(value: i128, decimals: usize, min: usize) -> String {
+    let sign = if value < 0 { "-" } else { "" };
+    let digits = format!("{:0>width$}", value.unsigned_abs(), width = decimals + 1);
+    let (whole, frac) = digits.split_at(digits.len() - decimals);
+    let mut frac = frac.trim_end_matches('0').to_owned();
+    while frac.len() < min {
+        frac.push('0');
+    }
+    format!("{sign}{whole}.{frac}")
+}
