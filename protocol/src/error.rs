@@ -49,6 +49,14 @@ pub enum ProtocolError {
     /// A bill or energy figure exceeds what any valid period can produce.
     #[error("{0} is outside the bound any valid period can reach")]
     FigureOutOfRange(&'static str),
+    /// A tariff's charges (standing charge, levies, tiers, taxes, ...) are malformed.
+    #[error("bad charges: {field}: {reason}")]
+    BadCharges {
+        /// The field, e.g. `tiers[1]`.
+        field: String,
+        /// What is wrong with it.
+        reason: String,
+    },
 }
 
 /// Why a file could not be read as a zkmeter object, or written.

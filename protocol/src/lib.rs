@@ -6,7 +6,9 @@
 //! * [`frame`]: when a period starts, its slot length, slot count and circuit size;
 //! * [`ids`]: meter ids, rate-plan ids and signature bytes; [`encoding`]: field elements,
 //!   sizes, amounts;
-//! * [`tariff`]: the utility's per-slot prices and their digest;
+//! * [`tariff`]: the utility's per-slot prices and their digest; [`charges`]: its standing
+//!   charge, levies, tiers, minimum charge and taxes; [`invoice`]: the invoice they make of a
+//!   verified bill;
 //! * [`period`]: the meter's signed readings (consumer side only);
 //! * [`figures`]: a bill's public figures, normalised to pico-currency and mWh;
 //! * [`submission`]: the bill the plugin sends to the utility;
@@ -20,6 +22,7 @@
 
 #![deny(missing_docs)]
 
+pub mod charges;
 pub mod encoding;
 pub mod envelope;
 pub mod error;
@@ -27,6 +30,7 @@ pub mod figures;
 pub mod frame;
 pub mod fs;
 pub mod ids;
+pub mod invoice;
 pub mod period;
 pub mod signature;
 pub mod statement;
@@ -34,12 +38,14 @@ pub mod submission;
 pub mod tariff;
 pub mod unit;
 
+pub use charges::Charges;
 pub use encoding::FieldBytes;
 pub use envelope::{FileKind, ZkFile};
 pub use error::{FileError, ProtocolError};
 pub use figures::BillFigures;
 pub use frame::{Frame, UtcTime};
 pub use ids::{MeterId, PlanId, SignatureBytes};
+pub use invoice::Invoice;
 pub use period::Period;
 pub use signature::{verify_statement, KeyError, MeterPublicKey, SignatureError};
 pub use statement::{

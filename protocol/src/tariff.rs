@@ -1,7 +1,7 @@
 //! The tariff file: one signed fixed-point price per slot of a frame, as JSON.
 //!
 //! ```json
-//! { "format": "zkmeter-tariff", "version": 2, "tariff_id": "agile-A-2026-01",
+//! { "format": "zkmeter-tariff", "version": 3, "tariff_id": "agile-A-2026-01",
 //!   "currency": "GBP", "price_unit": "micro-currency/kWh",
 //!   "frame": { "start": "2026-01-01T00:00:00Z", "slot_minutes": 30, "slots": 1488,
 //!              "size": "month-30min" },
@@ -11,6 +11,9 @@
 //! of imported energy. A tariff for a two-register size (`-ie`) also has `export_prices`: the
 //! credit per kWh exported in each slot (the same prices for retail net metering, an export
 //! tariff such as Agile Outgoing otherwise); the bill is import cost minus export credit.
+//! `charges` (optional, version 3) holds what turns the bill into an invoice: standing charge,
+//! levies, tiers, minimum charge, taxes ([`Charges`]). Version 2 files (no charges) are read
+//! as they are and keep their digest.
 //! `plan` (optional) names the utility's rate plan the tariff belongs to; a tariff without it
 //! is of the default plan ([`DEFAULT_PLAN`](crate::ids::DEFAULT_PLAN)). The digest covers
 //! every field, the absent optional ones as postcard's `None` (docs/protocol.md, "Tariff
@@ -19,6 +22,7 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::charges::Charges;
 use crate::error::{FileError, ProtocolError};
 use crate::frame::Frame;
 use crate::ids::{check_currency, valid_identifier, PlanId};
@@ -27,9 +31,11 @@ use zkmeter_circuit::{BoundsError, TariffPrices};
 
 /// The `format` field's value.
 pub const TARIFF_FORMAT: &str = "zkmeter-tariff";
-/// The tariff file version this build reads and writes (2: export prices; the digest covers
-/// every field, absent ones included).
-pub const TARIFF_VERSION: u16 = 2;
+/// The tariff file version this build writes (3: charges; 2: export prices, the digest
+/// covers every field, absent ones included).
+pub const TARIFF_VERSION: u16 = 3;
+/// The older version still read: a version 2 file has no charges and keeps its digest.
+pub const TARIFF_VERSION_2: u16 = 2;
 /// The only price unit.
 pub const PRICE_UNIT: &str = "micro-currency/kWh";
 /// Cap on a tariff file, checked before parsing.
@@ -43,7 +49,7 @@ pub const TARIFF_DIGEST_DOMAIN: &[u8] = b"zkmeter/tariff-digest/v2\0";
 pub struct Tariff {
     /// Always [`TARIFF_FORMAT`].
     pub format: String,
-    /// Always [`TARIFF_VERSION`].
+    /// [`TARIFF_VERSION`], or [`TARIFF_VERSION_2`] for a file written before charges.
     pub version: u16,
     /// The utility's id for this tariff (1-64 of `[A-Za-z0-9._-]`).
     pub tariff_id: String,
@@ -62,6 +68,10 @@ pub struct Tariff {
     /// The rate plan (docs/batch.md, "Rate plans"); `None`: the default plan.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan: Option<PlanId>,
+    /// Standing charge, levies, tiers, minimum charge and taxes (version 3); `None`: the
+    /// invoice is the bill, rounded to the currency's minor unit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub charges: Option<Charges>,
 }
 
 impl Tariff {
@@ -94,6 +104,7 @@ impl Tariff {
             prices,
             export_prices,
             plan: None,
+            charges: None,
         };
         t.validate()?;
         Ok(t)
@@ -115,6 +126,18 @@ impl Tariff {
         self
     }
 
+    /// The same tariff with `charges` (`None`, or empty charges: none), validated. A version 2
+    /// tariff becomes version 3.
+    ///
+    /// # Errors
+    /// As [`Tariff::validate`].
+    pub fn with_charges(mut self, charges: Option<Charges>) -> Result<Self, ProtocolError> {
+        self.charges = charges.filter(|c| !c.is_empty() || c.minor_unit.is_some());
+        self.version = TARIFF_VERSION;
+        self.validate()?;
+        Ok(self)
+    }
+
     /// The rate plan the tariff belongs to: its `plan`, else the default plan.
     pub fn plan_id(&self) -> PlanId {
         self.plan.clone().unwrap_or_else(PlanId::default_plan)
@@ -131,6 +154,18 @@ impl Tariff {
         }
         if self.price_unit != PRICE_UNIT {
             return Err(bad("price unit", &self.price_unit));
+        }
+        if self.version != TARIFF_VERSION && self.version != TARIFF_VERSION_2 {
+            return Err(bad("tariff version", &self.version.to_string()));
+        }
+        if let Some(charges) = &self.charges {
+            if self.version == TARIFF_VERSION_2 {
+                return Err(ProtocolError::BadCharges {
+                    field: "charges".into(),
+                    reason: "need tariff version 3".into(),
+                });
+            }
+            charges.validate()?;
         }
         if !valid_identifier(&self.tariff_id, 64) {
             return Err(bad("tariff id", &self.tariff_id));
@@ -178,7 +213,7 @@ impl Tariff {
             version: Some(found),
         }) = serde_json::from_slice::<Probe>(bytes)
         {
-            if found != TARIFF_VERSION {
+            if found != TARIFF_VERSION && found != TARIFF_VERSION_2 {
                 return Err(FileError::UnsupportedVersion {
                     kind: "tariff",
                     found,
@@ -209,10 +244,12 @@ impl Tariff {
     }
 
     /// The tariff digest `D`: SHA-256 over [`TARIFF_DIGEST_DOMAIN`] and the postcard encoding of
-    /// every field in order, the optional ones (`export_prices`, `plan`) always encoded (absent
-    /// as postcard's `None`, byte 0; present as byte 1 then the value), so the encoding is
-    /// self-delimiting and no two tariffs share it. Independent of JSON whitespace or key
-    /// order.
+    /// every field in order, the optional ones (`export_prices`, `plan`, and from version 3
+    /// `charges`) always encoded (absent as postcard's `None`, byte 0; present as byte 1 then
+    /// the value), so the encoding is self-delimiting and no two tariffs share it. A version 2
+    /// file has no `charges` field in the encoding (its digest is the one it always had; the
+    /// version, encoded first, keeps the two layouts apart). Independent of JSON whitespace
+    /// or key order.
     pub fn digest(&self) -> [u8; 32] {
         let fields = (
             &self.format,
@@ -228,6 +265,9 @@ impl Tariff {
         let mut h = Sha256::new();
         h.update(TARIFF_DIGEST_DOMAIN);
         h.update(postcard::to_allocvec(&fields).expect("in-memory encoding cannot fail"));
+        if self.version != TARIFF_VERSION_2 {
+            h.update(postcard::to_allocvec(&self.charges).expect("in-memory encoding cannot fail"));
+        }
         h.finalize().into()
     }
 }
@@ -296,6 +336,8 @@ mod tests {
                     bytes.extend(p.as_bytes());
                 }
             }
+            // No charges (version 3).
+            bytes.push(0);
             let mut h = Sha256::new();
             h.update(TARIFF_DIGEST_DOMAIN);
             h.update(&bytes);
@@ -351,7 +393,7 @@ mod tests {
                 &u.prices,
             ))
             .unwrap();
-            bytes.extend([1, 3, 14, 16, 17, 0]);
+            bytes.extend([1, 3, 14, 16, 17, 0, 0]);
             let mut h = Sha256::new();
             h.update(TARIFF_DIGEST_DOMAIN);
             h.update(&bytes);
@@ -369,7 +411,7 @@ mod tests {
         let t = tariff();
         let text = t.to_json();
         assert!(
-            Tariff::from_json(text.replace("\"version\": 2", "\"version\": 9").as_bytes())
+            Tariff::from_json(text.replace("\"version\": 3", "\"version\": 9").as_bytes())
                 .is_err_and(|e| matches!(e, FileError::UnsupportedVersion { found: 9, .. }))
         );
         let extra = text.replacen('{', "{\"extra\": 1,", 1);
@@ -394,5 +436,66 @@ mod tests {
             })
         ));
         assert!(Tariff::from_json(b"\xff\x00garbage").is_err());
+    }
+
+    #[test]
+    fn version_2_files_are_read_and_keep_their_digest_charges_are_covered() {
+        let t = tariff();
+        // A version 2 file: the same JSON with version 2 and no charges.
+        let v2_text = t.to_json().replace("\"version\": 3", "\"version\": 2");
+        let v2 = Tariff::from_json(v2_text.as_bytes()).unwrap();
+        assert_eq!(v2.version, TARIFF_VERSION_2);
+        let expected = {
+            let mut h = Sha256::new();
+            h.update(TARIFF_DIGEST_DOMAIN);
+            h.update(
+                postcard::to_allocvec(&(
+                    &v2.format,
+                    2u16,
+                    &v2.tariff_id,
+                    &v2.currency,
+                    &v2.price_unit,
+                    &v2.frame,
+                    &v2.prices,
+                    &v2.export_prices,
+                    &v2.plan,
+                ))
+                .unwrap(),
+            );
+            <[u8; 32]>::from(h.finalize())
+        };
+        assert_eq!(v2.digest(), expected, "version 2: the digest it always had");
+        assert_ne!(v2.digest(), t.digest());
+
+        // Charges: covered by the digest; refused in a version 2 file.
+        let charges = crate::charges::Charges {
+            standing_charge_per_day: Some(604_200),
+            ..Default::default()
+        };
+        let with = t.clone().with_charges(Some(charges.clone())).unwrap();
+        assert_ne!(with.digest(), t.digest());
+        let text = with.to_json();
+        assert!(
+            text.contains("\"standing_charge_per_day\": 604200"),
+            "{text}"
+        );
+        assert_eq!(Tariff::from_json(text.as_bytes()).unwrap(), with);
+        let mut other = charges.clone();
+        other.standing_charge_per_day = Some(604_201);
+        assert_ne!(
+            t.clone().with_charges(Some(other)).unwrap().digest(),
+            with.digest()
+        );
+        let as_v2 = text.replace("\"version\": 3", "\"version\": 2");
+        let e = Tariff::from_json(as_v2.as_bytes()).unwrap_err().to_string();
+        assert!(e.contains("need tariff version 3"), "{e}");
+        // Empty charges are no charges.
+        assert_eq!(t.clone().with_charges(Some(Default::default())).unwrap(), t);
+        // Bad charges in a file are refused naming the field.
+        let bad = text
+            .replace("604200", "-1")
+            .replace("\"standing_charge_per_day\": -1", "\"minimum_charge\": -1");
+        let e = Tariff::from_json(bad.as_bytes()).unwrap_err().to_string();
+        assert!(e.contains("minimum_charge"), "{e}");
     }
 }
