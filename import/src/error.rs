@@ -93,17 +93,14 @@ pub enum ImportError {
         /// Why.
         reason: String,
     },
-    /// A URDB rate has tiers, which need tiered pricing (not supported).
-    #[error("{at}: tiered rate: period {period} has {tiers} tiers ({limits}); only single-tier time-of-use rates can be imported")]
-    Tiered {
-        /// JSON path of the period.
+    /// A URDB rate's tiers do not split into a time-of-use price plus tier adders on the
+    /// month's energy, or the frame is not the month they apply to.
+    #[error("{at}: tiered rate: {reason}")]
+    TiersDoNotSplit {
+        /// JSON path of the tier.
         at: String,
-        /// Period index.
-        period: usize,
-        /// Number of tiers.
-        tiers: usize,
-        /// Tier limits as written.
-        limits: String,
+        /// Why.
+        reason: String,
     },
     /// An ENTSO-E document has series of two resolutions for the same hours (DE-LU publishes
     /// hourly and 15-minute prices side by side); one must be chosen.

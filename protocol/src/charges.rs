@@ -53,7 +53,11 @@ pub enum Rounding {
 impl Rounding {
     /// `value / 10^shift` rounded by this rule (`shift >= 0`).
     pub fn divide(self, value: i128, shift: u32) -> i128 {
-        let d = 10i128.pow(shift);
+        self.divide_by(value, 10i128.pow(shift))
+    }
+
+    /// `value / d` rounded by this rule (`d > 0`).
+    pub fn divide_by(self, value: i128, d: i128) -> i128 {
         let (q, r) = (value.div_euclid(d), value.rem_euclid(d));
         // q * d + r = value with 0 <= r < d: round q up when r is past half, or at half per rule.
         let up = match (2 * r).cmp(&d) {

@@ -28,6 +28,7 @@ use zkmeter_circuit::{
     primitives, BoundsError, IpaParams, Proof, ProofError, ProvingKey, PublicInputs,
 };
 use zkmeter_protocol::{
+    BillFigures, Invoice,
     verify_statement, BillClaim, CircuitSize, Frame, KeyError, MeterPublicKey, Period,
     ProtocolError, SignatureError, Submission, Tariff,
 };
@@ -101,7 +102,7 @@ pub fn check_period(period: &Period, meter_key: &MeterPublicKey) -> Result<(), P
 
 /// The public inputs of the bill of `period` under `tariff` (bill computed exactly).
 pub fn public_inputs(period: &Period, tariff: &Tariff) -> Result<PublicInputs, ProverError> {
-    public_inputs_with(period, tariff, &tariff.digest())
+    public_inputs_with(period, tariff, &tariff.digest()).map(|(public, _)| public)
 }
 
 /// [`public_inputs`], with the tariff's digest already computed.
@@ -109,7 +110,7 @@ fn public_inputs_with(
     period: &Period,
     tariff: &Tariff,
     tariff_digest: &[u8; 32],
-) -> Result<PublicInputs, ProverError> {
+) -> Result<(PublicInputs, BillFigures), ProverError> {
     if period.frame != tariff.frame {
         return Err(ProverError::TariffFrameMismatch {
             period: period.frame,
@@ -128,7 +129,14 @@ fn public_inputs_with(
         import_energy: totals.import_energy,
         export_energy: totals.export_energy,
     };
-    Ok(claim.public_inputs(tariff, tariff_digest)?)
+    let figures = BillFigures {
+        unit: period.unit,
+        bill: totals.bill,
+        import_energy: totals.import_energy,
+        export_energy: totals.export_energy,
+        filled: period.filled,
+    };
+    Ok((claim.public_inputs(tariff, tariff_digest)?, figures))
 }
 
 /// A period that passed every check before proving, with the public inputs of its bill.
@@ -139,12 +147,24 @@ pub struct Checked<'a> {
     tariff: &'a Tariff,
     tariff_digest: [u8; 32],
     public: PublicInputs,
+    figures: BillFigures,
 }
 
 impl Checked<'_> {
     /// The public inputs: commitment, exact bill and energies, context.
     pub fn public(&self) -> &PublicInputs {
         &self.public
+    }
+
+    /// The figures the proof will make public (the submission's, and so the utility's).
+    pub fn figures(&self) -> BillFigures {
+        self.figures
+    }
+
+    /// The invoice the utility will compute from those figures under the tariff: shown to the
+    /// household before it proves and submits.
+    pub fn invoice(&self) -> Invoice {
+        Invoice::compute(self.tariff, &self.figures)
     }
 }
 
@@ -167,12 +187,13 @@ pub fn check<'a>(
     }
     check_period(period, &carried)?;
     let tariff_digest = tariff.digest();
-    let public = public_inputs_with(period, tariff, &tariff_digest)?;
+    let (public, figures) = public_inputs_with(period, tariff, &tariff_digest)?;
     Ok(Checked {
         period,
         tariff,
         tariff_digest,
         public,
+        figures,
     })
 }
 
@@ -246,6 +267,7 @@ impl Plugin {
             tariff,
             tariff_digest,
             public,
+            figures: _,
         } = checked;
         self.check_size(period.frame.size)?;
         if tariff_digest != &self.tariff_digest {

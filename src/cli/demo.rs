@@ -12,6 +12,7 @@ use zkmeter_protocol::fs::write_atomic;
 use zkmeter_protocol::{CircuitSize, Frame, MeterId, Tariff, UtcTime, ZkFile};
 
 use super::{
+    charges::ChargeArgs,
     meter::{self, FrameArgs, MeterCommand, RecordArgs},
     prove::{prove_files, ProveArgs},
     tariff::{self, TariffCommand},
@@ -183,6 +184,11 @@ pub fn run(args: DemoArgs, store: &zkmeter_params::ParamStore) -> Result<(), Cli
         sub.frame,
         super::describe(&accepted.figures, currency)
     );
+    let invoice = zkmeter_protocol::Invoice::compute(checked.tariff(), &accepted.figures);
+    print!(
+        "  the utility's invoice (the same as the plugin's preview):\n{}",
+        invoice.to_text()
+    );
 
     println!("\nTimings:");
     for (name, secs) in &timings {
@@ -244,6 +250,12 @@ fn synthetic_inputs(
             seed: 2026,
             currency: zkmeter_meter::DEMO_CURRENCY.to_owned(),
             plan: None,
+            // A household invoice: a daily standing charge and 5 % VAT on every line.
+            charges: ChargeArgs {
+                standing_charge: Some("0.6042".into()),
+                vat: Some("5".into()),
+                ..ChargeArgs::default()
+            },
             out: tariff_path.to_path_buf(),
         })
     })?;

@@ -1,6 +1,7 @@
 //! Command-line interface: argument definitions and dispatch. One module per command group.
 
 mod batch;
+mod charges;
 mod corpus;
 mod demo;
 mod info;

@@ -50,6 +50,13 @@ pub fn prove_files(
     };
     // Cheap checks before loading anything heavy: fail early with the reason.
     let checked = zkmeter_prover::check(&period, &tariff, pinned.as_ref()).map_err(rejected)?;
+    // What the household will pay, before anything is proved or sent.
+    let invoice = checked.invoice();
+    print!(
+        "{}\ninvoice preview (the utility computes the same from the proven figures):\n{}",
+        describe(&checked.figures(), &tariff.currency),
+        invoice.to_text()
+    );
 
     let size = period.frame.size;
     let params = load_params(store, size)?;

@@ -16,7 +16,10 @@ use zkmeter_protocol::fs::write_atomic;
 use zkmeter_protocol::ids::check_currency;
 use zkmeter_protocol::{Frame, PlanId, Tariff};
 
-use super::{meter::FrameArgs, usage, CliError};
+use zkmeter_protocol::charges::{Charges, Rounding};
+use zkmeter_protocol::invoice::micro_text;
+
+use super::{charges::ChargeArgs, meter::FrameArgs, usage, CliError};
 
 const IMPORT_HELP: &str = "\
 Prices become micro-currency per kWh (docs/protocol.md, \"Importing readings and prices\"):
@@ -54,6 +57,8 @@ pub enum TariffCommand {
         /// none written, the default plan).
         #[arg(long, value_name = "PLAN", value_parser = parse_plan)]
         plan: Option<PlanId>,
+        #[command(flatten)]
+        charges: ChargeArgs,
         /// Where to write the tariff file.
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
@@ -86,6 +91,8 @@ pub struct ImportCommon {
     /// import price (retail net metering). Required with an `-ie` size.
     #[arg(long)]
     export_same: bool,
+    #[command(flatten)]
+    charges: ChargeArgs,
     /// Where to write the tariff file.
     #[arg(long, value_name = "FILE")]
     out: PathBuf,
@@ -94,6 +101,9 @@ pub struct ImportCommon {
 #[derive(Debug, Subcommand)]
 pub enum ImportCommand {
     /// Octopus Agile half-hourly unit rates (CSV, p/kWh incl. VAT).
+    ///
+    /// With --vat (5 for a domestic supply) the prices are divided by 1 + VAT and VAT becomes
+    /// its own invoice line; add Octopus's --standing-charge (per day, before VAT).
     ///
     /// As republished by energy-stats.uk: `2020-01-01T00:00:00Z,00:00,A,Eastern_England,9.4815`.
     /// The first field is the UTC start, the last the price; each lasts 30 minutes.
@@ -119,10 +129,15 @@ pub enum ImportCommand {
     },
     /// OpenEI URDB time-of-use rate record (JSON, $/kWh).
     ///
-    /// A bare record or an API response with one item. Single-tier energy rates (rate + adj)
-    /// on weekday/weekend 12x24 schedules in the utility's local time (--tz), mapped onto the
-    /// UTC frame across DST. Tiered rates are refused, naming the tiers. A rate is refused for
-    /// a frame with a local day before its `startdate` or after its `enddate` (both inclusive).
+    /// A bare record or an API response with one item. Energy rates (rate + adj) on
+    /// weekday/weekend 12x24 schedules in the utility's local time (--tz), mapped onto the
+    /// UTC frame across DST. Tiers (kWh per month) become tier adders on the month's energy
+    /// where the rate splits into a time-of-use price plus tiers (else refused, naming the
+    /// periods; tiers need a frame of one local month); the fixed charge
+    /// (fixedchargefirstmeter/fixedmonthlycharge) and minimum charge become invoice charges,
+    /// a $/month amount prorated by days on a shorter frame. Demand charges are not modelled.
+    /// A rate is refused for a frame with a local day before its `startdate` or after its
+    /// `enddate` (both inclusive).
     Urdb {
         #[command(flatten)]
         common: ImportCommon,
@@ -164,6 +179,7 @@ fn write_tariff(
     currency: &str,
     frame: Frame,
     prices: Vec<i64>,
+    base: Charges,
     note: &str,
 ) -> Result<(), CliError> {
     let id = common
@@ -190,7 +206,9 @@ fn write_tariff(
             ))
         }
     };
+    let charges = common.charges.apply(base)?;
     let tariff = Tariff::with_registers(&id, currency, frame, prices, export)
+        .and_then(|t| t.with_charges(Some(charges)))
         .map_err(|e| CliError::Rejected(e.to_string()))?
         .with_plan(common.plan.clone());
     write_atomic(&common.out, tariff.to_json().as_bytes(), false).map_err(|e| usage("--out", e))?;
@@ -217,6 +235,42 @@ fn summary(tariff: &Tariff, out: &std::path::Path) {
         negative,
         out.display()
     );
+    if let Some(c) = &tariff.charges {
+        println!("  charges: {}", charges_summary(c, &tariff.currency));
+    }
+}
+
+/// One line naming every charge of a tariff.
+fn charges_summary(c: &Charges, currency: &str) -> String {
+    let mut parts = vec![];
+    if let Some(s) = c.standing_charge_per_day {
+        parts.push(format!("standing charge {}/day", micro_text(s)));
+    }
+    if let Some(f) = c.fixed_charge_per_period {
+        parts.push(format!("fixed charge {}/period", micro_text(f)));
+    }
+    for l in &c.levies {
+        parts.push(format!("{} {}/kWh", l.label, micro_text(l.per_kwh)));
+    }
+    for t in &c.tiers {
+        parts.push(format!(
+            "tier above {} kWh {}/kWh",
+            t.above_kwh,
+            micro_text(t.adder_per_kwh)
+        ));
+    }
+    if let Some(m) = c.minimum_charge {
+        parts.push(format!("minimum charge {}", micro_text(m)));
+    }
+    for t in &c.taxes {
+        parts.push(format!("{} {} %", t.label, t.percent));
+    }
+    parts.push(format!(
+        "amounts in {currency} rounded {} to {} decimal(s) per line",
+        c.rounding,
+        c.minor_unit(currency)
+    ));
+    parts.join(", ")
 }
 
 fn rounded_note(rounded: usize) -> String {
@@ -236,12 +290,16 @@ pub fn run(command: TariffCommand) -> Result<(), CliError> {
             seed,
             currency,
             plan,
+            charges,
             out,
         } => {
             let frame = frame.frame()?;
+            let charges = charges.apply(Charges::default())?;
             let tariff = demo_tariff_in(&frame, seed, &currency)
                 .map_err(|e| usage("tariff demo", e))?
-                .with_plan(plan);
+                .with_plan(plan)
+                .with_charges(Some(charges))
+                .map_err(|e| usage("tariff demo", e))?;
             write_atomic(&out, tariff.to_json().as_bytes(), false)
                 .map_err(|e| usage("--out", e))?;
             summary(&tariff, &out);
@@ -250,15 +308,30 @@ pub fn run(command: TariffCommand) -> Result<(), CliError> {
         TariffCommand::Import(ImportCommand::Agile(common)) => {
             let frame = common.frame.frame()?;
             let agile = read_agile(&common.file).map_err(|e| rejected(&common, e))?;
-            let prices =
+            let mut prices =
                 prices_for_frame(&agile.prices, &frame).map_err(|e| rejected(&common, e))?;
+            let mut note = rounded_note(agile.rounded);
+            // Agile's published prices include VAT: with --vat it becomes its own line, so the
+            // slot prices are the prices before it.
+            if let Some(vat) = common.charges.vat_percent()? {
+                let divisor = 1_000_000 + i128::from(vat.millionths());
+                for p in &mut prices {
+                    *p = Rounding::HalfEven.divide_by(i128::from(*p) * 1_000_000, divisor) as i64;
+                }
+                note = format!(
+                    "{note}{}prices include VAT: divided by 1 + {vat} % (rounded half to even \
+                     to micro-GBP/kWh); VAT is its own invoice line",
+                    if note.is_empty() { "" } else { "; " }
+                );
+            }
             write_tariff(
                 &common,
                 "agile",
                 "GBP",
                 frame,
                 prices,
-                &rounded_note(agile.rounded),
+                Charges::default(),
+                &note,
             )
         }
         TariffCommand::Import(ImportCommand::Entsoe {
@@ -297,7 +370,15 @@ pub fn run(command: TariffCommand) -> Result<(), CliError> {
                     doc.currency
                 );
             }
-            write_tariff(&common, "entsoe", &doc.currency, frame, prices, &note)
+            write_tariff(
+                &common,
+                "entsoe",
+                &doc.currency,
+                frame,
+                prices,
+                Charges::default(),
+                &note,
+            )
         }
         TariffCommand::Import(ImportCommand::Urdb {
             common,
@@ -320,7 +401,13 @@ pub fn run(command: TariffCommand) -> Result<(), CliError> {
             if !r.is_empty() {
                 note = format!("{note}; {r}");
             }
-            write_tariff(&common, "urdb", &currency, frame, prices, &note)
+            let (base, notes) = rate
+                .charges_for_frame(&frame, zone)
+                .map_err(|e| rejected(&common, e))?;
+            for n in notes {
+                note = format!("{note}; {n}");
+            }
+            write_tariff(&common, "urdb", &currency, frame, prices, base, &note)
         }
     }
 }

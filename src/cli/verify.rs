@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use zkmeter_protocol::{FileError, MeterPublicKey, Submission, Tariff, ZkFile};
+use zkmeter_protocol::{FileError, Invoice, MeterPublicKey, Submission, Tariff, ZkFile};
 use zkmeter_verifier::{check_submission, Accepted, Checked, UtilityTariff, Verifier};
 
 use super::{describe, load_params, progress::Step, usage, CliError};
@@ -19,6 +19,11 @@ pub struct VerifyArgs {
     /// The utility's own tariff for the period (JSON).
     #[arg(long, value_name = "FILE")]
     tariff: PathBuf,
+    /// Print the accepted bill as one JSON object on stdout (meter, period, figures and the
+    /// invoice: `invoice: {currency, lines: [{label, amount}], total}`, decimal strings)
+    /// instead of text. A rejection is still one line on stderr and exit code 1.
+    #[arg(long)]
+    json: bool,
 }
 
 impl VerifyArgs {
@@ -28,6 +33,7 @@ impl VerifyArgs {
             submission,
             meter_pub,
             tariff,
+            json: false,
         }
     }
 }
@@ -45,6 +51,11 @@ impl CheckedFiles {
     /// The tariff's currency.
     pub fn currency(&self) -> &str {
         &self.currency
+    }
+
+    /// The utility's tariff the submission was checked against.
+    pub fn tariff(&self) -> &Tariff {
+        self.checked.tariff().tariff()
     }
 }
 
@@ -100,12 +111,37 @@ pub fn run(args: VerifyArgs, store: &zkmeter_params::ParamStore) -> Result<(), C
     let verifier = build_verifier(store, &checked)?;
     let accepted = verify_checked(&verifier, &checked)?;
     let submission = &checked.submission;
+    let figures = &accepted.figures;
+    let invoice = Invoice::compute(checked.tariff(), figures);
+    if args.json {
+        let unit = figures.unit;
+        let value = serde_json::json!({
+            "outcome": "accepted",
+            "meter_id": submission.meter_id.as_str(),
+            "period_start": submission.frame.start.to_string(),
+            "slots": submission.frame.slots,
+            "slot_minutes": submission.frame.slot_minutes,
+            "tariff_id": checked.tariff().tariff_id,
+            "unit": unit.name(),
+            "bill": figures.bill_text(),
+            "import_kwh": unit.format_kwh(u128::from(figures.import_energy)),
+            "export_kwh": unit.format_kwh(u128::from(figures.export_energy)),
+            "filled_slots": figures.filled,
+            "invoice": invoice.to_json(),
+        });
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&value).expect("in-memory encoding cannot fail")
+        );
+        return Ok(());
+    }
     println!(
         "accepted: meter {} period {} ({}): {}",
         submission.meter_id,
         submission.frame,
-        accepted.figures.unit,
-        describe(&accepted.figures, checked.currency())
+        figures.unit,
+        describe(figures, checked.currency())
     );
+    print!("invoice ({} days):\n{}", invoice.days, invoice.to_text());
     Ok(())
 }

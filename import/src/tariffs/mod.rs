@@ -17,6 +17,7 @@
 pub mod agile;
 pub mod entsoe;
 pub mod urdb;
+pub mod urdb_charges;
 
 use std::collections::BTreeMap;
 

@@ -7,9 +7,13 @@
 //! time). A slot's price is `rate + adj` (exact decimal sum) of the period its local start
 //! falls in: local month, local hour, Saturday/Sunday = weekend, in the time zone given (or
 //! the record's `timezone` field, an IANA name). Holidays are not modelled. Each frame slot must
-//! lie inside one local hour. Tiered periods (more than one tier) are refused, naming the tiers;
-//! a tier without a `rate`, a schedule naming a missing period, or a unit other than kWh are
-//! refused with their JSON path. Prices are US dollars per kWh: `x 10^6` micro-USD/kWh.
+//! lie inside one local hour. A tier without a `rate`, a schedule naming a missing period, or a
+//! unit other than kWh are refused with their JSON path. Prices are US dollars per kWh:
+//! `x 10^6` micro-USD/kWh.
+//!
+//! Tiers (`max`: kWh per month), fixed charges and minimum charges become the tariff's
+//! invoice charges ([`super::urdb_charges`]): the slot price is the first tier's, and each
+//! further tier an adder on the month's energy, where the rate splits that way.
 //!
 //! `startdate` and `enddate` (Unix seconds, each optional) are the first and last day the rate
 //! is in force, both inclusive; a frame with a local day (in the zone used for the schedules)
@@ -29,6 +33,7 @@ use serde_json::Value;
 use zkmeter_protocol::Frame;
 
 use super::to_micro;
+use zkmeter_protocol::charges::Kwh;
 use crate::decimal::Decimal;
 use crate::error::{check_cap, ImportError};
 use crate::readings::ts;
@@ -42,7 +47,29 @@ const MAX_JSON_DIGITS: usize = 15;
 /// Half a day: a URDB date's timestamp is within this of the UTC midnight of its date.
 const HALF_DAY_SECONDS: i64 = 12 * 3600;
 
-/// A single-tier time-of-use URDB rate.
+/// One tier of a period: its upper limit in kWh per month (`None`: unlimited) and price.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UrdbTier {
+    /// `max`, kWh per month.
+    pub max_kwh: Option<Kwh>,
+    /// `rate + adj`, micro-currency per kWh.
+    pub price: i64,
+    /// JSON path of the tier.
+    pub at: String,
+}
+
+/// Where a record's fixed charge is: (amount field, units field, the units when absent).
+const FIXED_CHARGE_FIELDS: [(&str, Option<&str>); 2] = [
+    ("fixedchargefirstmeter", Some("fixedchargeunits")),
+    ("fixedmonthlycharge", None),
+];
+/// Where a record's minimum charge is.
+const MINIMUM_CHARGE_FIELDS: [(&str, Option<&str>); 2] =
+    [("mincharge", Some("minchargeunits")), ("minmonthlycharge", None)];
+
+pub use super::urdb_charges::{Per, UrdbAmount};
+
+/// A time-of-use URDB rate, with its tiers and fixed and minimum charges.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UrdbRate {
     /// The record's `label`, if any.
@@ -51,8 +78,15 @@ pub struct UrdbRate {
     pub name: Option<String>,
     /// The utility, if given.
     pub utility: Option<String>,
-    /// Price of each period, micro-USD per kWh (`rate + adj`).
+    /// Price of each period's first tier, micro-USD per kWh (`rate + adj`): the slot price.
     pub period_prices: Vec<i64>,
+    /// Every period's tiers, in order (one for a flat or time-of-use rate).
+    pub period_tiers: Vec<Vec<UrdbTier>>,
+    /// The fixed (customer) charge: `fixedchargefirstmeter` in `fixedchargeunits`, or the
+    /// older `fixedmonthlycharge` ($/month).
+    pub fixed_charge: Option<UrdbAmount>,
+    /// The minimum charge: `minmonthlycharge` ($/month), or `mincharge` in `minchargeunits`.
+    pub minimum_charge: Option<UrdbAmount>,
     /// Weekday schedule: `[month][hour]` -> period.
     pub weekday: Vec<Vec<usize>>,
     /// Weekend schedule: `[month][hour]` -> period.
@@ -223,61 +257,63 @@ pub fn parse_urdb(bytes: &[u8]) -> Result<UrdbRate, ImportError> {
         return Err(ImportError::structure(structure_at, "has no periods"));
     }
     let mut prices = vec![];
+    let mut period_tiers = vec![];
     let mut rounded = 0;
     for (p, tiers) in structure.iter().enumerate() {
         let at = format!("{structure_at}/{p}");
         let tiers = tiers
             .as_array()
             .ok_or_else(|| ImportError::structure(at.clone(), "is not an array of tiers"))?;
-        if tiers.len() > 1 {
-            let limits: Vec<String> = tiers
-                .iter()
-                .enumerate()
-                .map(|(t, tier)| match tier.get("max") {
-                    Some(m) => format!(
-                        "tier {t} up to {m} {}",
-                        tier.get("unit").and_then(Value::as_str).unwrap_or("kWh")
-                    ),
-                    None => format!("tier {t} unlimited"),
-                })
-                .collect();
-            return Err(ImportError::Tiered {
-                at,
-                period: p,
-                tiers: tiers.len(),
-                limits: limits.join(", "),
+        if tiers.is_empty() {
+            return Err(ImportError::structure(at, "has no tier"));
+        }
+        let mut period = vec![];
+        for (t, tier) in tiers.iter().enumerate() {
+            let tier_at = format!("{at}/{t}");
+            if let Some(unit) = tier.get("unit") {
+                if unit.as_str() != Some("kWh") {
+                    return Err(ImportError::BadValue {
+                        at: tier_at,
+                        field: "unit".into(),
+                        reason: format!("{unit} is not \"kWh\" (kWh per month)"),
+                    });
+                }
+            }
+            let rate = tier
+                .get("rate")
+                .ok_or_else(|| ImportError::structure(tier_at.clone(), "tier has no 'rate'"))?;
+            let mut price = number(rate, &tier_at, "rate")?;
+            if let Some(adj) = tier.get("adj") {
+                let adj = number(adj, &tier_at, "adj")?;
+                price = price
+                    .checked_add(&adj)
+                    .ok_or_else(|| ImportError::BadValue {
+                        at: tier_at.clone(),
+                        field: "rate + adj".into(),
+                        reason: "out of range".into(),
+                    })?;
+            }
+            let c = to_micro(&price, PER_KWH_SHIFT, &tier_at, "rate + adj")?;
+            rounded += usize::from(c.rounded);
+            let max_kwh = match tier.get("max") {
+                None | Some(Value::Null) => None,
+                Some(m) => {
+                    let text = number(m, &tier_at, "max")?.to_string();
+                    Some(Kwh::parse(&text).map_err(|e| ImportError::BadValue {
+                        at: tier_at.clone(),
+                        field: "max".into(),
+                        reason: e.to_string(),
+                    })?)
+                }
+            };
+            period.push(UrdbTier {
+                max_kwh,
+                price: c.micro_per_kwh,
+                at: tier_at,
             });
         }
-        let [tier] = tiers.as_slice() else {
-            return Err(ImportError::structure(at, "has no tier"));
-        };
-        let tier_at = format!("{at}/0");
-        if let Some(unit) = tier.get("unit") {
-            if unit.as_str() != Some("kWh") {
-                return Err(ImportError::BadValue {
-                    at: tier_at,
-                    field: "unit".into(),
-                    reason: format!("{unit} is not \"kWh\""),
-                });
-            }
-        }
-        let rate = tier
-            .get("rate")
-            .ok_or_else(|| ImportError::structure(tier_at.clone(), "tier has no 'rate'"))?;
-        let mut price = number(rate, &tier_at, "rate")?;
-        if let Some(adj) = tier.get("adj") {
-            let adj = number(adj, &tier_at, "adj")?;
-            price = price
-                .checked_add(&adj)
-                .ok_or_else(|| ImportError::BadValue {
-                    at: tier_at.clone(),
-                    field: "rate + adj".into(),
-                    reason: "out of range".into(),
-                })?;
-        }
-        let c = to_micro(&price, PER_KWH_SHIFT, &tier_at, "rate + adj")?;
-        rounded += usize::from(c.rounded);
-        prices.push(c.micro_per_kwh);
+        prices.push(period[0].price);
+        period_tiers.push(period);
     }
     let weekday = schedule(record, &base, "energyweekdayschedule", prices.len())?;
     let weekend = schedule(record, &base, "energyweekendschedule", prices.len())?;
@@ -298,6 +334,9 @@ pub fn parse_urdb(bytes: &[u8]) -> Result<UrdbRate, ImportError> {
         name: text("name"),
         utility: text("utility"),
         period_prices: prices,
+        period_tiers,
+        fixed_charge: super::urdb_charges::amount(record, &base, FIXED_CHARGE_FIELDS)?,
+        minimum_charge: super::urdb_charges::amount(record, &base, MINIMUM_CHARGE_FIELDS)?,
         weekday,
         weekend,
         timezone: text("timezone"),
