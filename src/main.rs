@@ -4,6 +4,7 @@
 //! `verify` rejected the bill, `prove` refused the period), 2 usage or I/O error.
 
 mod cli;
+mod page;
 
 use std::process::ExitCode;
 

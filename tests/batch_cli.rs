@@ -174,6 +174,7 @@ const RUN_FIELDS: [&str; 10] = [
     "import_kwh_total",
     "export_kwh_total",
     "filled_slots_total",
+    "invoice_total",
 ];
 
 /// Asserts that two summaries agree on [`RUN_FIELDS`].

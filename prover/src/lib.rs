@@ -28,9 +28,8 @@ use zkmeter_circuit::{
     primitives, BoundsError, IpaParams, Proof, ProofError, ProvingKey, PublicInputs,
 };
 use zkmeter_protocol::{
-    BillFigures, Invoice,
-    verify_statement, BillClaim, CircuitSize, Frame, KeyError, MeterPublicKey, Period,
-    ProtocolError, SignatureError, Submission, Tariff,
+    verify_statement, BillClaim, BillFigures, CircuitSize, Frame, Invoice, KeyError,
+    MeterPublicKey, Period, ProtocolError, SignatureError, Submission, Tariff,
 };
 
 impl From<BoundsError> for ProverError {

@@ -20,7 +20,11 @@ pub struct ChargeArgs {
     pub fixed_charge: Option<String>,
     /// A levy per kWh imported, `AMOUNT` or `LABEL=AMOUNT` (e.g. "Energy tax=0.1015");
     /// repeat for several. A levy is its own invoice line.
-    #[arg(long, value_name = "[LABEL=]AMOUNT_PER_KWH", allow_hyphen_values = true)]
+    #[arg(
+        long,
+        value_name = "[LABEL=]AMOUNT_PER_KWH",
+        allow_hyphen_values = true
+    )]
     pub levy: Vec<String>,
     /// A block tier on the period's import energy, `KWH:ADDER_PER_KWH`: every kWh above KWH
     /// (up to the next tier) costs ADDER more than its slot price (negative: less). Repeat
@@ -66,7 +70,6 @@ fn labelled<'a>(text: &'a str, default: &'a str) -> (&'a str, &'a str) {
 }
 
 impl ChargeArgs {
-
     /// The VAT rate given, if any (Agile prices include it; see `tariff import agile`).
     pub fn vat_percent(&self) -> Result<Option<Percent>, CliError> {
         self.vat

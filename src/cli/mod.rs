@@ -6,6 +6,7 @@ mod corpus;
 mod demo;
 mod info;
 mod inspect;
+mod invoice;
 mod meter;
 mod progress;
 mod prove;
@@ -88,6 +89,10 @@ enum Command {
     /// Exit 0: accepted (prints bill and energy). Exit 1: rejected (one-line reason on
     /// stderr). Exit 2: usage or I/O error.
     Verify(verify::VerifyArgs),
+    /// Write a bill's invoice as a one-page HTML document: the utility's (from a verified
+    /// submission, aggregates only) or the household's own (from its period file, with its
+    /// energy and cost per day and hour).
+    Invoice(invoice::InvoiceArgs),
     /// Utility: verify every submission under a directory in batches, record each accepted
     /// bill once in the ledger, write a CSV report and a JSON summary.
     ///
@@ -117,6 +122,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Tariff(c) => tariff::run(c),
         Command::Prove(a) => prove::run(a, &store),
         Command::Verify(a) => verify::run(a, &store),
+        Command::Invoice(a) => invoice::run(a, &store),
         Command::BatchVerify(a) => batch::run(a, &store),
         Command::Corpus(a) => corpus::run(a, &store),
         Command::Inspect(a) => inspect::run(a),

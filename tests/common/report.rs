@@ -2,18 +2,19 @@
 
 /// The report's columns (verifier/src/report.rs, `HEADER`).
 pub const HEADER: &str =
-    "file,meter_id,period_start,outcome,bill,import_kwh,export_kwh,reason,filled_slots";
+    "file,meter_id,period_start,outcome,bill,import_kwh,export_kwh,reason,filled_slots,invoice_total";
 pub const OUTCOME: usize = 3;
 pub const BILL: usize = 4;
 pub const IMPORT_KWH: usize = 5;
 pub const EXPORT_KWH: usize = 6;
 pub const REASON: usize = 7;
 pub const FILLED: usize = 8;
+pub const INVOICE_TOTAL: usize = 9;
 
 /// The report's records (the header's included), each split into its fields as RFC 4180
 /// reads them: a quoted field unquoted, `""` in it as `"`, commas and line ends in it kept.
 /// The formula escape (a leading `'` in a quoted field) is kept. Written here, independently
-/// of the job's writer; every record must have the header's nine fields.
+/// of the job's writer; every record must have the header's ten fields.
 pub fn records(report: &str) -> Vec<Vec<String>> {
     let (mut out, mut record, mut field) = (Vec::new(), Vec::new(), String::new());
     let (mut quoted, mut field_start) = (false, true);
@@ -46,7 +47,7 @@ pub fn records(report: &str) -> Vec<Vec<String>> {
         "the report does not end with a whole record:\n{report}"
     );
     for r in &out {
-        assert_eq!(r.len(), 9, "a record of {} fields: {r:?}", r.len());
+        assert_eq!(r.len(), 10, "a record of {} fields: {r:?}", r.len());
     }
     out
 }

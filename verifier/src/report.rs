@@ -2,7 +2,7 @@
 //! both written atomically (`zkmeter_fs`: temporary file beside the target, fsync, rename).
 //!
 //! Report columns, in this order ([`HEADER`]): `file, meter_id, period_start, outcome, bill,
-//! import_kwh, export_kwh, reason, filled_slots`. `file` is the path relative to the input
+//! import_kwh, export_kwh, reason, filled_slots, invoice_total`. `file` is the path relative to the input
 //! directory with `/` separators, each name written by [`escape_file_name`]; a directory the
 //! job could not walk (unreadable, too deep) has a row of its own whose `file` ends with `/`.
 //! Rows come in byte order of the raw relative paths (the walk's order), which is the byte
@@ -22,8 +22,10 @@
 //! `export_kwh` is `0.000` for a meter with one register), `filled_slots` the integer count of
 //! slots the meter signed as not measured. These four are filled for accepted,
 //! already-recorded and duplicate rows (the claimed figures) and empty otherwise.
-//! `filled_slots` is the last column, so a reader that knows only the columns before it
-//! still finds them where they were.
+//! `invoice_total` is the total of the invoice the tariff's charges make of those figures
+//! ([`Invoice`], docs/protocol.md "Invoice"), with exactly the currency's minor-unit decimals
+//! (`3.85`); filled when the figures are. New columns are added at the end, so a reader that
+//! knows only the columns before them still finds them where they were.
 //!
 //! # Formula injection (OWASP "CSV Injection")
 //!
@@ -34,7 +36,8 @@
 //! and then the value (`=1+1` becomes `"'=1+1"`), which spreadsheets show as text. The value
 //! is recovered exactly by removing one leading `'` from any text field that starts with one
 //! (a value that itself starts with `'` gets a second, so this is never ambiguous). The
-//! numeric columns `bill`, `import_kwh`, `export_kwh` and `filled_slots` are decimal numbers
+//! numeric columns `bill`, `import_kwh`, `export_kwh`, `filled_slots` and `invoice_total` are
+//! decimal numbers
 //! the job formats itself (digits, at most one `.`, a leading `-` for a negative bill) and are
 //! never escaped: a negative bill `-0.000000123` stays a number.
 
@@ -42,11 +45,11 @@ use std::fmt::Write as _;
 
 use serde::{Serialize, Serializer};
 use zkmeter_protocol::figures::{mwh_as_kwh, pico_text};
-use zkmeter_protocol::BillFigures;
+use zkmeter_protocol::{BillFigures, Invoice};
 
 /// The CSV header line.
 pub const HEADER: &str =
-    "file,meter_id,period_start,outcome,bill,import_kwh,export_kwh,reason,filled_slots";
+    "file,meter_id,period_start,outcome,bill,import_kwh,export_kwh,reason,filled_slots,invoice_total";
 
 /// What happened to one input file (docs/batch.md, "Outcomes and the ledger").
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -96,6 +99,37 @@ pub struct Row {
     pub reason: String,
     /// Slots the meter signed as not measured (as `bill_pico`).
     pub filled: Option<u32>,
+    /// The invoice total of those figures under the tariff (as `bill_pico`).
+    pub invoice: Option<InvoiceTotal>,
+}
+
+/// An invoice's total as a report row keeps it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InvoiceTotal {
+    /// In minor units of the currency.
+    pub minor: i128,
+    /// Decimals of the minor unit.
+    pub decimals: u8,
+}
+
+impl InvoiceTotal {
+    /// The total of `invoice`.
+    pub fn of(invoice: &Invoice) -> Self {
+        InvoiceTotal {
+            minor: invoice.total,
+            decimals: invoice.decimals,
+        }
+    }
+
+    /// In pico-currency (for sums over currencies of different minor units).
+    pub fn pico(self) -> i128 {
+        self.minor * 10i128.pow(12 - u32::from(self.decimals))
+    }
+
+    /// As decimal text with exactly the minor unit's decimals.
+    pub fn text(self) -> String {
+        Invoice::text(self.minor, self.decimals)
+    }
 }
 
 /// A file name (or relative path) as the report's `file` column writes it, unambiguously:
@@ -150,12 +184,18 @@ impl Row {
         self.filled = Some(figures.filled);
     }
 
+    /// Fills the `invoice_total` column.
+    pub fn set_invoice(&mut self, invoice: &Invoice) {
+        self.invoice = Some(InvoiceTotal::of(invoice));
+    }
+
     /// Empties the figure columns (a rejected row).
     pub fn clear_figures(&mut self) {
         self.bill_pico = None;
         self.import_mwh = None;
         self.export_mwh = None;
         self.filled = None;
+        self.invoice = None;
     }
 
     /// The row as one CSV line, with its line end.
@@ -186,6 +226,10 @@ impl Row {
         s.push(',');
         if let Some(n) = self.filled {
             s.push_str(&n.to_string());
+        }
+        s.push(',');
+        if let Some(t) = self.invoice {
+            s.push_str(&t.text());
         }
         s.push('\n');
         s
@@ -233,6 +277,10 @@ pub struct Summary {
     pub export_mwh_total: u128,
     /// Sum of the accepted bills' filled-slot counts.
     pub filled_slots_total: u64,
+    /// Sum of the accepted bills' invoice totals, pico-currency. JSON `invoice_total`: exact
+    /// currency text ([`pico_text`]).
+    #[serde(rename = "invoice_total", serialize_with = "pico_json")]
+    pub invoice_total_pico: i128,
     /// Wall time of the job, seconds.
     pub seconds: f64,
 }
@@ -258,6 +306,7 @@ impl Summary {
                 self.import_mwh_total += u128::from(row.import_mwh.unwrap_or(0));
                 self.export_mwh_total += u128::from(row.export_mwh.unwrap_or(0));
                 self.filled_slots_total += u64::from(row.filled.unwrap_or(0));
+                self.invoice_total_pico += row.invoice.map_or(0, InvoiceTotal::pico);
             }
             Outcome::AlreadyRecorded => self.already_recorded += 1,
             Outcome::Duplicate => self.duplicate += 1,
@@ -303,6 +352,7 @@ mod tests {
             export_mwh: None,
             reason: reason.into(),
             filled: None,
+            invoice: None,
         }
     }
 
@@ -319,7 +369,7 @@ mod tests {
         };
         assert_eq!(
             rejected.to_csv(),
-            "\"a,b.bin\",m-1,2026-01-01T00:00:00Z,rejected,,,,\"say \"\"no\"\"\nnow\",\n"
+            "\"a,b.bin\",m-1,2026-01-01T00:00:00Z,rejected,,,,\"say \"\"no\"\"\nnow\",,\n"
         );
         let ok = Row {
             bill_pico: Some(-5),
@@ -330,14 +380,15 @@ mod tests {
         };
         assert_eq!(
             ok.to_csv(),
-            "x.bin,m-1,2026-01-01T00:00:00Z,accepted,-0.000000000005,0.000007,0.000,,0\n"
+            "x.bin,m-1,2026-01-01T00:00:00Z,accepted,-0.000000000005,0.000007,0.000,,0,\n"
         );
     }
 
     #[test]
-    fn the_filled_slot_count_is_the_last_column() {
-        assert_eq!(HEADER.split(',').count(), 9);
-        assert_eq!(HEADER.rsplit(',').next(), Some("filled_slots"));
+    fn the_filled_slot_count_is_the_ninth_column_and_the_invoice_total_the_last() {
+        assert_eq!(HEADER.split(',').count(), 10);
+        assert_eq!(HEADER.split(',').nth(8), Some("filled_slots"));
+        assert_eq!(HEADER.rsplit(',').next(), Some("invoice_total"));
         assert!(HEADER.starts_with("file,meter_id,period_start,outcome,bill,"));
         let figures = BillFigures {
             unit: EnergyUnit::WH,
@@ -350,15 +401,15 @@ mod tests {
         let line = with_figures(row("a.bin", Outcome::Duplicate, "x, y"), &figures).to_csv();
         assert_eq!(
             line,
-            "a.bin,m-1,2026-01-01T00:00:00Z,duplicate,0.000000001,0.002,0.003,\"x, y\",17\n"
+            "a.bin,m-1,2026-01-01T00:00:00Z,duplicate,0.000000001,0.002,0.003,\"x, y\",17,\n"
         );
-        assert!(line.ends_with(",17\n"));
+        assert!(line.ends_with(",17,\n"));
         // A row without figures ends with an empty count.
         let mut cleared = with_figures(row("b.bin", Outcome::Rejected, "why"), &figures);
         cleared.clear_figures();
         assert_eq!(
             cleared.to_csv(),
-            "b.bin,m-1,2026-01-01T00:00:00Z,rejected,,,,why,\n"
+            "b.bin,m-1,2026-01-01T00:00:00Z,rejected,,,,why,,\n"
         );
     }
 
@@ -386,11 +437,11 @@ mod tests {
         let b = with_figures(row("b.bin", Outcome::Accepted, ""), &mwh);
         assert_eq!(
             a.to_csv(),
-            "a.bin,m-1,2026-01-01T00:00:00Z,accepted,95.8119196,381.420,2.500,,0\n"
+            "a.bin,m-1,2026-01-01T00:00:00Z,accepted,95.8119196,381.420,2.500,,0,\n"
         );
         assert_eq!(
             b.to_csv(),
-            "b.bin,m-1,2026-01-01T00:00:00Z,accepted,0.000001234567,1.0673,0.000005,,3\n"
+            "b.bin,m-1,2026-01-01T00:00:00Z,accepted,0.000001234567,1.0673,0.000005,,3,\n"
         );
         let mut summary = Summary::default();
         summary.add(&a);
@@ -450,6 +501,7 @@ mod tests {
                 "import_kwh_total",
                 "export_kwh_total",
                 "filled_slots_total",
+                "invoice_total",
                 "seconds"
             ]
         );
@@ -507,7 +559,7 @@ mod tests {
         };
         assert_eq!(
             honest.to_csv(),
-            "a.bin,m-1,2026-01-01T00:00:00Z,duplicate,-0.000000123,0.000,0.000,why,4\n"
+            "a.bin,m-1,2026-01-01T00:00:00Z,duplicate,-0.000000123,0.000,0.000,why,4,\n"
         );
         let escaped = |first: &str| {
             let row = Row {
@@ -523,7 +575,7 @@ mod tests {
                 escaped(first),
                 format!(
                     "\"'{first}SUM(A1).bin\",\"'{first}1\",2026-01-01T00:00:00Z,duplicate,\
-                     -0.000000123,0.000,0.000,\"'{first}x,\"\"y\"\"\",4\n"
+                     -0.000000123,0.000,0.000,\"'{first}x,\"\"y\"\"\",4,\n"
                 ),
                 "{first:?}"
             );
@@ -534,5 +586,51 @@ mod tests {
             ..honest
         };
         assert!(inner.to_csv().starts_with("a=b+c-d@e.bin,"));
+    }
+
+    #[test]
+    fn invoice_totals_are_written_in_the_minor_unit_and_summed_exactly() {
+        let figures = BillFigures {
+            unit: EnergyUnit::WH,
+            bill: 1,
+            import_energy: 2,
+            export_energy: 0,
+            filled: 0,
+        };
+        let mut gbp = with_figures(row("a.bin", Outcome::Accepted, ""), &figures);
+        gbp.invoice = Some(InvoiceTotal {
+            minor: 385,
+            decimals: 2,
+        });
+        assert!(gbp.to_csv().ends_with(",0,3.85\n"), "{}", gbp.to_csv());
+        let mut credit = gbp.clone();
+        credit.invoice = Some(InvoiceTotal {
+            minor: -1_205,
+            decimals: 3,
+        });
+        assert!(credit.to_csv().ends_with(",0,-1.205\n"));
+        let mut yen = gbp.clone();
+        yen.invoice = Some(InvoiceTotal {
+            minor: 96,
+            decimals: 0,
+        });
+        assert!(yen.to_csv().ends_with(",0,96\n"));
+        // Cleared with the other figures.
+        let mut rejected = gbp.clone();
+        rejected.clear_figures();
+        assert!(rejected.to_csv().ends_with(",,\n"));
+        let mut summary = Summary::default();
+        for r in [&gbp, &credit, &rejected] {
+            summary.add(r);
+        }
+        // Not accepted, so not counted, even with a total:
+        summary.add(&Row {
+            outcome: Outcome::Duplicate,
+            ..gbp.clone()
+        });
+        // 3.85 - 1.205 = 2.645, in pico-currency.
+        assert_eq!(summary.invoice_total_pico, 2_645_000_000_000);
+        let json: serde_json::Value = serde_json::from_str(&summary.to_json()).unwrap();
+        assert_eq!(json["invoice_total"], "2.645");
     }
 }

@@ -33,10 +33,10 @@ use serde_json::Value;
 use zkmeter_protocol::Frame;
 
 use super::to_micro;
-use zkmeter_protocol::charges::Kwh;
 use crate::decimal::Decimal;
 use crate::error::{check_cap, ImportError};
 use crate::readings::ts;
+use zkmeter_protocol::charges::Kwh;
 
 /// Cap on a URDB JSON file, checked before parsing.
 pub const MAX_URDB_BYTES: u64 = 4 << 20;
@@ -64,8 +64,10 @@ const FIXED_CHARGE_FIELDS: [(&str, Option<&str>); 2] = [
     ("fixedmonthlycharge", None),
 ];
 /// Where a record's minimum charge is.
-const MINIMUM_CHARGE_FIELDS: [(&str, Option<&str>); 2] =
-    [("mincharge", Some("minchargeunits")), ("minmonthlycharge", None)];
+const MINIMUM_CHARGE_FIELDS: [(&str, Option<&str>); 2] = [
+    ("mincharge", Some("minchargeunits")),
+    ("minmonthlycharge", None),
+];
 
 pub use super::urdb_charges::{Per, UrdbAmount};
 

@@ -41,6 +41,7 @@ pub(super) fn commit_chunk(
                         export_mwh: None,
                         reason: "proof was not verified".to_owned(),
                         filled: None,
+                        invoice: None,
                     },
                 },
             });

@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use sha2::{Digest, Sha256};
 use zkmeter_fs::{Links, ReadError};
-use zkmeter_protocol::{PlanId, Submission, ZkFile};
+use zkmeter_protocol::{Invoice, PlanId, Submission, ZkFile};
 
 use super::stages::StageTimes;
 use super::tariffs::Tariffs;
@@ -54,6 +54,7 @@ fn rejected(file: &InputFile, sub: Option<&Submission>, reason: String) -> Prepa
         export_mwh: None,
         reason,
         filled: None,
+        invoice: None,
     })
 }
 
@@ -128,8 +129,13 @@ pub(super) fn prepare(
         export_mwh: None,
         reason: String::new(),
         filled: None,
+        invoice: None,
     };
     row.set_figures(&checked.figures());
+    row.set_invoice(&Invoice::compute(
+        checked.tariff().tariff(),
+        &checked.figures(),
+    ));
     Prepared::Ready(Box::new(Ready {
         row,
         sha256,
