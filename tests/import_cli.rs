@@ -419,17 +419,93 @@ fn tariff_import_agile_entsoe_and_urdb_write_valid_tariffs() {
          2017-01-01 to 2017-01-01 (2017-01-01T08:00:00Z to 2017-01-02T08:00:00Z; dates in \
          America/Los_Angeles)",
     );
-    // Tiered: refused, naming the tiers.
+    // Tiered (kWh per month) on a day frame: refused, saying why.
     let run = import(
         "urdb",
         &fixture(NIPSCO),
-        "2016-07-01T07:00:00Z",
+        "2018-07-01T05:00:00Z",
         60,
         24,
-        &tz,
+        &["--tz", "America/Chicago"],
         &out3,
     );
-    assert_fails(&run, 1, "period 0 has 4 tiers (tier 0 up to 30000 kWh");
+    assert_fails(&run, 1, "tiered rate: tier limits are per month");
+}
+
+/// NIPSCO rate 724 (a real declining-block rate: 0.084598 $/kWh up to 30000 kWh a month,
+/// 0.076898 to 100000, 0.073348 to 1000000, 0.069748 beyond, each rate + adj 0.007795; a fixed
+/// charge of 954.50 $/month) imports for June 2018 in Chicago and bills a commercial customer
+/// drawing 48 kWh every hour: 720 h x 48 kWh = 34560 kWh, so 4560 kWh fall in the second tier.
+/// By hand: energy 34560 x 0.084598 = 2923.70688 -> 2923.71; tier 2: 4560 x -0.0077 =
+/// -35.112 -> -35.11; tier 3: 0 kWh; fixed charge 954.50; total 3843.10 USD.
+#[test]
+fn urdb_nipsco_tiered_rate_imports_for_a_month_and_bills_its_tiers() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = keygen(dir.path());
+    let start = "2018-06-01T05:00:00Z";
+    let csv = dir.path().join("r.csv");
+    let mut text = String::from("timestamp,wh\n");
+    for h in 0..720 {
+        let t = 1_527_829_200 + h * 3600; // 2018-06-01T05:00:00Z
+        let stamp = chrono::DateTime::from_timestamp(t, 0).unwrap();
+        text += &format!("{},48000\n", stamp.format("%Y-%m-%dT%H:%M:%SZ"));
+    }
+    std::fs::write(&csv, text).unwrap();
+    let period = dir.path().join("p.bin");
+    assert_ok(&record_as(
+        "month-30min",
+        &keys,
+        start,
+        60,
+        720,
+        &["--readings", &s(&csv)],
+        &period,
+    ));
+    let tariff = dir.path().join("t.json");
+    let run = import_as(
+        "month-30min",
+        "urdb",
+        &fixture(NIPSCO),
+        start,
+        60,
+        720,
+        &["--tz", "America/Chicago"],
+        &tariff,
+    );
+    assert_ok(&run);
+    assert!(
+        run.stdout.contains("3 tier(s) on the month's energy"),
+        "{run}"
+    );
+    assert!(
+        run.stdout.contains(
+            "fixed charge 954.50/period, tier above 30000 kWh -0.0077/kWh, tier above 100000 kWh \
+             -0.01125/kWh, tier above 1000000 kWh -0.01485/kWh"
+        ),
+        "{run}"
+    );
+    let run = prove_and_verify(&keys, &period, &tariff, dir.path());
+    for (label, amount) in [
+        ("Energy, 34560 kWh", "2923.71 USD"),
+        ("Fixed charge for the period", "954.50 USD"),
+        (
+            "Tier 30000 to 100000 kWh: 4560 kWh at -0.0077/kWh",
+            "-35.11 USD",
+        ),
+        (
+            "Tier 100000 to 1000000 kWh: 0 kWh at -0.01125/kWh",
+            "0.00 USD",
+        ),
+        ("Tier above 1000000 kWh: 0 kWh at -0.01485/kWh", "0.00 USD"),
+        ("Total", "3843.10 USD"),
+    ] {
+        let line = run
+            .stdout
+            .lines()
+            .find(|l| l.trim_start().starts_with(label))
+            .unwrap_or_else(|| panic!("no line {label}: {run}"));
+        assert!(line.trim_end().ends_with(amount), "{line}");
+    }
 }
 
 #[test]
@@ -826,6 +902,16 @@ fn green_button_pge_day_records_import_and_export_in_mwh_and_verifies() {
         "{run}"
     );
     assert!(!run.stdout.contains("NOT MEASURED"), "{run}");
+    // The rate's 609.78 $/month fixed charge, prorated to 1 of March's 31 days:
+    // 609.78 / 31 = 19.670322... -> 19.670323 (micro-USD, half to even) -> 19.67 on the invoice.
+    let charges = t.charges.as_ref().expect("the rate's fixed charge");
+    assert_eq!(charges.fixed_charge_per_period, Some(19_670_323));
+    let line = run
+        .stdout
+        .lines()
+        .find(|l| l.contains("Fixed charge for the period"))
+        .unwrap_or_else(|| panic!("{run}"));
+    assert!(line.trim_end().ends_with("19.67 USD"), "{line}");
 }
 
 /// The same file at a one-register size: the import register alone is recorded (mWh, the same
@@ -1156,5 +1242,123 @@ fn p1_real_capture_has_no_slot_boundary_and_is_recorded_only_as_one_filled_slot(
     assert_eq!(
         (p.unit, p.import.as_slice(), p.filled),
         (EnergyUnit::WH, &[0][..], 1)
+    );
+}
+
+/// The charge flags on real imports: Octopus Agile's published prices include 5 % VAT, so with
+/// `--vat 5` each becomes its price before VAT (9.4815 p / 1.05 = 9.03 p exactly, 9.9645 / 1.05
+/// = 9.49) and VAT its own line; a German-style ENTSO-E tariff is spot price plus levies, then
+/// 19 % VAT. Bad or conflicting flags are usage errors naming the flag.
+#[test]
+fn agile_and_entsoe_imports_take_standing_charge_levies_and_vat() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("t.json");
+    let agile = |extra: &[&str]| {
+        import(
+            "agile",
+            &fixture(AGILE),
+            "2020-01-01T00:00:00Z",
+            30,
+            2,
+            extra,
+            &out,
+        )
+    };
+    // Honest case without flags: the published prices (9.4815 and 9.9645 p/kWh).
+    assert_ok(&agile(&[]));
+    let t = Tariff::read(&out).unwrap();
+    assert_eq!(
+        (t.prices.clone(), t.charges.clone()),
+        (vec![94_815, 99_645], None)
+    );
+    // With VAT and a standing charge.
+    let run = agile(&["--vat", "5", "--standing-charge", "0.2142"]);
+    assert_ok(&run);
+    assert!(
+        run.stdout
+            .contains("prices include VAT: divided by 1 + 5 %"),
+        "{run}"
+    );
+    let t = Tariff::read(&out).unwrap();
+    assert_eq!(t.prices, vec![90_300, 94_900]);
+    let c = t.charges.expect("charges");
+    assert_eq!(c.standing_charge_per_day, Some(214_200));
+    assert_eq!(
+        (
+            c.taxes.len(),
+            c.taxes[0].label.as_str(),
+            c.taxes[0].percent.to_string()
+        ),
+        (1, "VAT", "5".to_owned())
+    );
+
+    // ENTSO-E Belgium, hourly: spot + two levies per kWh, then 19 % VAT.
+    let out2 = dir.path().join("t2.json");
+    let entsoe = |extra: &[&str]| {
+        import(
+            "entsoe",
+            &fixture(ENTSOE),
+            "2024-10-07T22:00:00Z",
+            60,
+            24,
+            extra,
+            &out2,
+        )
+    };
+    let run = entsoe(&[
+        "--levy",
+        "Grid fee=0.0950",
+        "--levy",
+        "Surcharges=0.04",
+        "--vat",
+        "19",
+    ]);
+    assert_ok(&run);
+    let c = Tariff::read(&out2).unwrap().charges.expect("charges");
+    let levies: Vec<(&str, i64)> = c
+        .levies
+        .iter()
+        .map(|l| (l.label.as_str(), l.per_kwh))
+        .collect();
+    assert_eq!(levies, [("Grid fee", 95_000), ("Surcharges", 40_000)]);
+    assert_eq!(c.taxes[0].percent.millionths(), 190_000);
+
+    // Bad flags: usage errors (exit 2) naming the flag; nothing written over the last file.
+    let before = std::fs::read(&out2).unwrap();
+    for (flags, reason) in [
+        (&["--vat", "101"][..], "--vat"),
+        (&["--vat", "five"][..], "--vat"),
+        (
+            &["--tier", "500"][..],
+            "--tier: '500' is not KWH:ADDER_PER_KWH",
+        ),
+        (&["--levy", "Grid fee=cheap"][..], "--levy"),
+        (&["--standing-charge", "0.0000001"][..], "--standing-charge"),
+        (
+            &["--tier", "500:0.1", "--tier", "400:0.2"][..],
+            "not above the previous tier's",
+        ),
+        (&["--tax", "Sales tax"][..], "--tax"),
+    ] {
+        assert_fails(&entsoe(flags), 2, reason);
+    }
+    assert_eq!(std::fs::read(&out2).unwrap(), before);
+
+    // A flag for a charge the URDB record already has is refused, naming both.
+    let out3 = dir.path().join("t3.json");
+    let nipsco = import_as(
+        "month-30min",
+        "urdb",
+        &fixture(NIPSCO),
+        "2018-06-01T05:00:00Z",
+        60,
+        720,
+        &["--tz", "America/Chicago", "--fixed-charge", "10"],
+        &out3,
+    );
+    assert_fails(
+        &nipsco,
+        2,
+        "--fixed-charge: the imported rate already has a fixed charge",
     );
 }

@@ -644,23 +644,164 @@ fn urdb_api_response_and_rate_plus_adj() {
 }
 
 #[test]
-fn urdb_tiers_missing_periods_and_missing_rates_are_refused_with_their_path() {
-    let e = read_urdb(&fixture(NIPSCO)).unwrap_err();
-    let ImportError::Tiered {
-        at,
-        period,
-        tiers,
-        limits,
-    } = &e
-    else {
-        panic!("{e}")
-    };
+fn urdb_nipsco_724_tiers_and_fixed_charge_become_invoice_charges_on_a_month() {
+    let r = read_urdb(&fixture(NIPSCO)).unwrap();
+    // One period, four tiers (rate + adj 0.007795): 0.084598 up to 30000 kWh, 0.076898 up to
+    // 100000, 0.073348 up to 1000000, 0.069748 beyond; fixedmonthlycharge 954.5 $/month.
+    assert_eq!(r.period_prices, vec![84_598]);
+    let tz = r.zone(Some("America/Chicago")).unwrap();
+    // June 2018 in Chicago (CDT, UTC-5): 720 hours from 2018-06-01T05:00Z.
+    let june = Frame::new(
+        UtcTime::parse("2018-06-01T05:00:00Z").unwrap(),
+        60,
+        720,
+        CircuitSize::Month30Min,
+    )
+    .unwrap();
+    assert_eq!(r.prices_for_frame(&june, tz).unwrap(), vec![84_598; 720]);
+    let (charges, notes) = r.charges_for_frame(&june, tz).unwrap();
+    let tiers: Vec<(String, i64)> = charges
+        .tiers
+        .iter()
+        .map(|t| (t.above_kwh.to_string(), t.adder_per_kwh))
+        .collect();
+    // Adders: 76_898 - 84_598, 73_348 - 84_598, 69_748 - 84_598.
     assert_eq!(
-        (at.as_str(), *period, *tiers),
-        ("/energyratestructure/0", 0, 4)
+        tiers,
+        [
+            ("30000".to_owned(), -7_700),
+            ("100000".to_owned(), -11_250),
+            ("1000000".to_owned(), -14_850)
+        ]
     );
-    assert_eq!(limits, "tier 0 up to 30000 kWh, tier 1 up to 100000 kWh, tier 2 up to 1000000 kWh, tier 3 unlimited");
+    assert_eq!(charges.fixed_charge_per_period, Some(954_500_000));
+    assert_eq!(charges.minimum_charge, None);
+    assert_eq!(notes.len(), 1, "{notes:?}");
 
+    // A frame that is not the local month: the tiers (kWh per month) are refused.
+    let day = frame("2018-06-01T05:00:00Z", 60, 24);
+    let e = r.charges_for_frame(&day, tz).unwrap_err();
+    assert!(
+        matches!(&e, ImportError::TiersDoNotSplit { reason, .. } if reason.contains("per month")),
+        "{e}"
+    );
+    // Nor is a month that starts at UTC midnight rather than Chicago's.
+    let utc = Frame::new(
+        UtcTime::parse("2018-06-01T00:00:00Z").unwrap(),
+        60,
+        720,
+        CircuitSize::Month30Min,
+    )
+    .unwrap();
+    assert!(r.charges_for_frame(&utc, tz).is_err());
+}
+
+#[test]
+fn urdb_fixed_charges_per_month_are_prorated_on_shorter_frames() {
+    // SCE TOU-8 B: fixedmonthlycharge 609.78 $/month. July 2016 in Los Angeles (PDT) whole:
+    // the charge per period.
+    let r = read_urdb(&fixture(SCE_B)).unwrap();
+    let tz = r.zone(Some("America/Los_Angeles")).unwrap();
+    let july = Frame::new(
+        UtcTime::parse("2016-07-01T07:00:00Z").unwrap(),
+        60,
+        744,
+        CircuitSize::Month30Min,
+    )
+    .unwrap();
+    let (c, notes) = r.charges_for_frame(&july, tz).unwrap();
+    assert_eq!(c.fixed_charge_per_period, Some(609_780_000));
+    assert!(c.tiers.is_empty() && notes.is_empty());
+    // One day of July: 609.78 x 1 / 31 = 19.670322580... -> 19.670323 (half to even, micro).
+    let (c, notes) = r
+        .charges_for_frame(&frame("2016-07-01T07:00:00Z", 60, 24), tz)
+        .unwrap();
+    assert_eq!(c.fixed_charge_per_period, Some(19_670_323));
+    assert_eq!(
+        notes,
+        ["fixed charge 609.78/month prorated to 1 of 31 days: 19.670323"]
+    );
+    // SCE TOU-8 D 2024: fixedchargefirstmeter 447.44 in "$/month"; October 2024 (31 days).
+    let d = read_urdb(&fixture(SCE_D)).unwrap();
+    let oct = Frame::new(
+        UtcTime::parse("2024-10-01T07:00:00Z").unwrap(),
+        60,
+        745,
+        CircuitSize::Month30Min,
+    )
+    .unwrap();
+    let (c, _) = d.charges_for_frame(&oct, tz).unwrap();
+    assert_eq!(c.fixed_charge_per_period, Some(447_440_000));
+    // Units other than $/month or $/day are refused with the field.
+    let text = std::fs::read_to_string(fixture(SCE_D)).unwrap();
+    let yearly = text.replace("\"$/month\"", "\"$/year\"");
+    let e = parse_urdb(yearly.as_bytes()).unwrap_err();
+    assert!(
+        matches!(&e, ImportError::BadValue { at, reason, .. } if at.ends_with("/fixedchargeunits") && reason.contains("$/year")),
+        "{e}"
+    );
+    // "$/day": a standing charge per day; a minimum charge per month on the whole month, and
+    // prorated on one day of it (25 x 1 / 31 = 0.806451... -> 0.806452).
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    v["items"][0]["fixedchargeunits"] = "$/day".into();
+    v["items"][0]["minmonthlycharge"] = 25.into();
+    let r = parse_urdb(v.to_string().as_bytes()).unwrap();
+    let (c, _) = r.charges_for_frame(&oct, tz).unwrap();
+    assert_eq!(
+        (
+            c.standing_charge_per_day,
+            c.fixed_charge_per_period,
+            c.minimum_charge
+        ),
+        (Some(447_440_000), None, Some(25_000_000))
+    );
+    let (c, _) = r
+        .charges_for_frame(&frame("2024-10-01T07:00:00Z", 60, 24), tz)
+        .unwrap();
+    assert_eq!(c.minimum_charge, Some(806_452));
+}
+
+#[test]
+fn urdb_time_of_use_tiers_split_only_when_the_tier_adders_are_the_same_in_every_period() {
+    let honest = std::fs::read_to_string(fixture(SCE_B)).unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&honest).unwrap();
+    // Every period gets a second tier above 500 kWh costing 0.02 more: splits.
+    for period in v["energyratestructure"].as_array_mut().unwrap() {
+        let base = period[0]["rate"].as_f64().unwrap();
+        period[0]["max"] = 500.into();
+        let next = serde_json::json!({"rate": ((base + 0.02) * 1e5).round() / 1e5, "unit": "kWh"});
+        period.as_array_mut().unwrap().push(next);
+    }
+    let r = parse_urdb(v.to_string().as_bytes()).unwrap();
+    let tiers = r.tier_adders().unwrap();
+    assert_eq!(tiers.len(), 1);
+    assert_eq!(
+        (tiers[0].above_kwh.to_string(), tiers[0].adder_per_kwh),
+        ("500".to_owned(), 20_000)
+    );
+    // Period 4's tier costs 0.03 more instead: the bill no longer splits; refused naming it.
+    v["energyratestructure"][4][1]["rate"] = 0.16943.into();
+    let r = parse_urdb(v.to_string().as_bytes()).unwrap();
+    let e = r.tier_adders().unwrap_err();
+    assert!(
+        matches!(&e, ImportError::TiersDoNotSplit { at, reason } if at == "/energyratestructure/4/1" && reason.contains("tier 1 costs 0.03 more than tier 0 in period 4 but 0.02 more in period 0")),
+        "{e}"
+    );
+    // Different limits in one period: refused too.
+    v["energyratestructure"][4][1]["rate"] = 0.15943.into();
+    v["energyratestructure"][2][0]["max"] = 600.into();
+    let e = parse_urdb(v.to_string().as_bytes())
+        .unwrap()
+        .tier_adders()
+        .unwrap_err();
+    assert!(
+        e.to_string().contains("period 2's tier limits differ"),
+        "{e}"
+    );
+}
+
+#[test]
+fn urdb_missing_periods_and_missing_rates_are_refused_with_their_path() {
     let honest = std::fs::read_to_string(fixture(SCE_B)).unwrap();
     assert!(parse_urdb(honest.as_bytes()).is_ok());
     let mut v: serde_json::Value = serde_json::from_str(&honest).unwrap();

@@ -300,12 +300,18 @@ pub fn parse_urdb(bytes: &[u8]) -> Result<UrdbRate, ImportError> {
             let max_kwh = match tier.get("max") {
                 None | Some(Value::Null) => None,
                 Some(m) => {
-                    let text = number(m, &tier_at, "max")?.to_string();
-                    Some(Kwh::parse(&text).map_err(|e| ImportError::BadValue {
+                    let max = number(m, &tier_at, "max")?;
+                    let bad = |reason: String| ImportError::BadValue {
                         at: tier_at.clone(),
                         field: "max".into(),
-                        reason: e.to_string(),
-                    })?)
+                        reason,
+                    };
+                    let mwh = max
+                        .scaled_exact(6)
+                        .map_err(|e| ImportError::decimal(&tier_at, "max", e))?
+                        .and_then(|v| u64::try_from(v).ok())
+                        .ok_or_else(|| bad(format!("{max} is not a whole number of mWh")))?;
+                    Some(Kwh::from_mwh(mwh).map_err(|e| bad(e.to_string()))?)
                 }
             };
             period.push(UrdbTier {
