@@ -105,6 +105,23 @@ pub fn verify_checked(verifier: &Verifier, files: &CheckedFiles) -> Result<Accep
         .map_err(|e| CliError::Rejected(format!("rejected: {e}")))
 }
 
+/// `verify --json`: the accepted bill, fields in this order.
+#[derive(serde::Serialize)]
+struct VerifiedJson<'a> {
+    outcome: &'static str,
+    meter_id: &'a str,
+    period_start: String,
+    slots: u32,
+    slot_minutes: u16,
+    tariff_id: &'a str,
+    unit: &'static str,
+    bill: String,
+    import_kwh: String,
+    export_kwh: String,
+    filled_slots: u32,
+    invoice: zkmeter_protocol::invoice::InvoiceJson,
+}
+
 pub fn run(args: VerifyArgs, store: &zkmeter_params::ParamStore) -> Result<(), CliError> {
     // Every cheap check before loading parameters and keys.
     let checked = check_files(&args)?;
@@ -115,20 +132,20 @@ pub fn run(args: VerifyArgs, store: &zkmeter_params::ParamStore) -> Result<(), C
     let invoice = Invoice::compute(checked.tariff(), figures);
     if args.json {
         let unit = figures.unit;
-        let value = serde_json::json!({
-            "outcome": "accepted",
-            "meter_id": submission.meter_id.as_str(),
-            "period_start": submission.frame.start.to_string(),
-            "slots": submission.frame.slots,
-            "slot_minutes": submission.frame.slot_minutes,
-            "tariff_id": checked.tariff().tariff_id,
-            "unit": unit.name(),
-            "bill": figures.bill_text(),
-            "import_kwh": unit.format_kwh(u128::from(figures.import_energy)),
-            "export_kwh": unit.format_kwh(u128::from(figures.export_energy)),
-            "filled_slots": figures.filled,
-            "invoice": invoice.to_json(),
-        });
+        let value = VerifiedJson {
+            outcome: "accepted",
+            meter_id: submission.meter_id.as_str(),
+            period_start: submission.frame.start.to_string(),
+            slots: submission.frame.slots,
+            slot_minutes: submission.frame.slot_minutes,
+            tariff_id: &checked.tariff().tariff_id,
+            unit: unit.name(),
+            bill: figures.bill_text(),
+            import_kwh: unit.format_kwh(u128::from(figures.import_energy)),
+            export_kwh: unit.format_kwh(u128::from(figures.export_energy)),
+            filled_slots: figures.filled,
+            invoice: invoice.to_json(),
+        };
         println!(
             "{}",
             serde_json::to_string_pretty(&value).expect("in-memory encoding cannot fail")
