@@ -163,7 +163,7 @@ fn reference() -> &'static (String, Vec<BillRecord>, serde_json::Value) {
 
 /// The summary fields that a kill and resume must not change (all but `newly_recorded`,
 /// `proofs_verified` and `seconds`, which count what one process did).
-const RUN_FIELDS: [&str; 10] = [
+const RUN_FIELDS: [&str; 11] = [
     "run",
     "files",
     "accepted",

@@ -284,6 +284,7 @@ fn single_verify_and_the_batch_job_reject_each_case_for_the_same_reason() {
             import_mwh: None,
             export_mwh: None,
             filled: None,
+            invoice: None,
             reason: single.to_string(),
         };
         let (summary, report) = batch_of_one(name, s);

@@ -81,7 +81,7 @@ enum Command {
     Meter(meter::MeterCommand),
     /// Tariffs (the utility's per-slot prices).
     #[command(subcommand)]
-    Tariff(tariff::TariffCommand),
+    Tariff(Box<tariff::TariffCommand>),
     /// Privacy plugin: check a period, compute its bill under a tariff and prove it.
     Prove(prove::ProveArgs),
     /// Utility: verify one bill submission against a meter key and the utility's tariff.
@@ -119,7 +119,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
     };
     match cli.command {
         Command::Meter(c) => meter::run(c),
-        Command::Tariff(c) => tariff::run(c),
+        Command::Tariff(c) => tariff::run(*c),
         Command::Prove(a) => prove::run(a, &store),
         Command::Verify(a) => verify::run(a, &store),
         Command::Invoice(a) => invoice::run(a, &store),

@@ -30,7 +30,7 @@ pub(super) fn commit_chunk(
                     Some(Prepared::Ready(ready)) => commit_one(tx, run, *ready, summary)?,
                     // The settle pass puts exactly one ready file per claimant, and the proof
                     // stage keeps them; anything else is never accepted.
-                    Some(Prepared::Rejected(row)) => row,
+                    Some(Prepared::Rejected(row)) => *row,
                     None => Row {
                         file,
                         meter_id: None,

@@ -24,7 +24,7 @@ use crate::{check_submission, Checked, Rejection};
 /// A file after the cheap checks.
 pub(super) enum Prepared {
     /// Refused before the ledger.
-    Rejected(Row),
+    Rejected(Box<Row>),
     /// Every cheap check passed; the proof is pending (or known good).
     Ready(Box<Ready>),
 }
@@ -44,7 +44,7 @@ pub(super) struct Ready {
 }
 
 fn rejected(file: &InputFile, sub: Option<&Submission>, reason: String) -> Prepared {
-    Prepared::Rejected(Row {
+    Prepared::Rejected(Box::new(Row {
         file: file.name.clone(),
         meter_id: sub.map(|s| s.meter_id.to_string()),
         period_start: sub.map(|s| s.frame.start.to_string()),
@@ -55,7 +55,7 @@ fn rejected(file: &InputFile, sub: Option<&Submission>, reason: String) -> Prepa
         reason,
         filled: None,
         invoice: None,
-    })
+    }))
 }
 
 /// The reason for a file that cannot be read, without the job's own paths in it.

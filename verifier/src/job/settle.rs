@@ -136,7 +136,7 @@ pub(super) fn settle_chunk(
         for p in prepared {
             let ready = match p {
                 Prepared::Rejected(row) => {
-                    settled.push(Settled::Done(row));
+                    settled.push(Settled::Done(*row));
                     continue;
                 }
                 Prepared::Ready(ready) => ready,
