@@ -773,7 +773,7 @@ fn report_cells_that_look_like_formulas_are_written_as_text() {
     let lines: Vec<&str> = report.lines().collect();
     for name in FORMULA_NAMES {
         let cell = format!(
-            "\"'{name}\",,,rejected,,,,submission file is malformed: not a zkmeter file (bad magic),"
+            "\"'{name}\",,,rejected,,,,submission file is malformed: not a zkmeter file (bad magic),,"
         );
         assert!(
             lines.contains(&cell.as_str()),
@@ -783,7 +783,7 @@ fn report_cells_that_look_like_formulas_are_written_as_text() {
     let z = lines.iter().find(|l| l.starts_with("z.bin,")).unwrap();
     assert_eq!(
         *z,
-        "z.bin,\"'-5\",2026-01-01T00:00:00Z,rejected,,,,unknown meter -5,"
+        "z.bin,\"'-5\",2026-01-01T00:00:00Z,rejected,,,,unknown meter -5,,"
     );
 }
 
