@@ -7,7 +7,7 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use zkmeter_protocol::charges::{Charges, Kwh, LineKind, Levy, Percent, Tax, Tier};
+use zkmeter_protocol::charges::{Charges, Kwh, Levy, LineKind, Percent, Tax, Tier};
 use zkmeter_protocol::{BillFigures, CircuitSize, EnergyUnit, Frame, Invoice, Tariff, UtcTime};
 
 fn tariff() -> Tariff {
@@ -18,7 +18,9 @@ fn tariff() -> Tariff {
     )
     .unwrap();
     let slots = frame.slots as usize;
-    let prices: Vec<i64> = (0..slots as i64).map(|i| 100_000 + (i * 7919) % 250_000).collect();
+    let prices: Vec<i64> = (0..slots as i64)
+        .map(|i| 100_000 + (i * 7919) % 250_000)
+        .collect();
     let charges = Charges {
         standing_charge_per_day: Some(604_200),
         levies: vec![

@@ -7,21 +7,24 @@ use zkmeter_protocol::charges::{
 
 use super::{usage, CliError};
 
+/// The help heading of these flags (set per flag, so it does not spill onto the flags after).
+const HEADING: &str = "Invoice charges (docs/protocol.md \"Invoice\")";
+
 /// Amounts are in currency units (0.6042 = 60.42 pence), exact to 6 decimals.
 #[derive(Debug, Args, Default, Clone)]
-#[command(next_help_heading = "Invoice charges (docs/protocol.md \"Invoice\")")]
 pub struct ChargeArgs {
     /// Standing charge per day of the frame (days: the frame's length rounded to whole days,
     /// so a 23- or 25-hour DST day is one day), e.g. 0.6042.
-    #[arg(long, value_name = "AMOUNT_PER_DAY", allow_hyphen_values = true)]
+    #[arg(long, help_heading = HEADING, value_name = "AMOUNT_PER_DAY", allow_hyphen_values = true)]
     pub standing_charge: Option<String>,
     /// Fixed charge per period (a monthly customer charge on a month frame), e.g. 12.50.
-    #[arg(long, value_name = "AMOUNT", allow_hyphen_values = true)]
+    #[arg(long, help_heading = HEADING, value_name = "AMOUNT", allow_hyphen_values = true)]
     pub fixed_charge: Option<String>,
     /// A levy per kWh imported, `AMOUNT` or `LABEL=AMOUNT` (e.g. "Energy tax=0.1015");
     /// repeat for several. A levy is its own invoice line.
     #[arg(
         long,
+        help_heading = HEADING,
         value_name = "[LABEL=]AMOUNT_PER_KWH",
         allow_hyphen_values = true
     )]
@@ -29,23 +32,23 @@ pub struct ChargeArgs {
     /// A block tier on the period's import energy, `KWH:ADDER_PER_KWH`: every kWh above KWH
     /// (up to the next tier) costs ADDER more than its slot price (negative: less). Repeat
     /// with increasing thresholds, e.g. --tier 500:0.03 --tier 1000:0.05.
-    #[arg(long, value_name = "KWH:ADDER", allow_hyphen_values = true)]
+    #[arg(long, help_heading = HEADING, value_name = "KWH:ADDER", allow_hyphen_values = true)]
     pub tier: Vec<String>,
     /// Minimum charge: the lines before taxes add up to at least this much, e.g. 10.
-    #[arg(long, value_name = "AMOUNT")]
+    #[arg(long, help_heading = HEADING, value_name = "AMOUNT")]
     pub minimum_charge: Option<String>,
     /// VAT in percent on every line before taxes, e.g. 20 or 5.5.
-    #[arg(long, value_name = "PERCENT")]
+    #[arg(long, help_heading = HEADING, value_name = "PERCENT")]
     pub vat: Option<String>,
     /// Another percentage tax on every line before taxes, `LABEL=PERCENT` (e.g.
     /// "Sales tax=8.875"); repeat for several.
-    #[arg(long, value_name = "LABEL=PERCENT")]
+    #[arg(long, help_heading = HEADING, value_name = "LABEL=PERCENT")]
     pub tax: Vec<String>,
     /// How each line is rounded to the currency's minor unit.
-    #[arg(long, value_enum, value_name = "RULE")]
+    #[arg(long, help_heading = HEADING, value_enum, value_name = "RULE")]
     pub rounding: Option<RoundingArg>,
     /// Decimals of the currency's minor unit (default: the currency's own, 2 for most).
-    #[arg(long, value_name = "N")]
+    #[arg(long, help_heading = HEADING, value_name = "N")]
     pub minor_unit: Option<u8>,
 }
 
