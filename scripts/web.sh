@@ -29,8 +29,9 @@ build() {
     fi
     echo "== building zkmeter-web for wasm32-unknown-unknown"
     cargo build --release --locked --target wasm32-unknown-unknown -p zkmeter-web
-    rm -rf "$out"
+    # Only what this script writes is replaced (never a whole directory given by mistake).
     mkdir -p "$out"
+    rm -rf "$out/pkg"
     wasm-bindgen --target web --no-typescript --out-dir "$out/pkg" \
         "$target_dir/wasm32-unknown-unknown/release/zkmeter_web.wasm"
     cp web/www/* "$out/"
