@@ -55,6 +55,15 @@ pub enum ParamsError {
         /// The error.
         source: std::io::Error,
     },
+    /// Parameter bytes from elsewhere (a file served next to a web page, say) are not the
+    /// pinned parameters for `k`: wrong length or wrong SHA-256.
+    #[error("IPA parameters for k = {k} refused: {reason}")]
+    Refused {
+        /// k.
+        k: u32,
+        /// Why: the length or the hash found.
+        reason: String,
+    },
     /// Freshly generated parameters do not match the pinned hash (a build or library bug).
     #[error("generated parameters for k = {k} hash to {found}, pinned {pinned}")]
     PinMismatch {
@@ -103,6 +112,30 @@ pub fn generate(k: u32) -> (Params<EqAffine>, Vec<u8>) {
         .write(&mut bytes)
         .expect("writing to memory cannot fail");
     (params, bytes)
+}
+
+/// Parameters for `k` from bytes obtained anywhere (never trusted): accepted only if they have
+/// exactly [`file_len`] bytes and the pinned SHA-256, so their source does not matter. This is
+/// how the browser plugin checks the parameter file it loads next to its page.
+///
+/// # Errors
+/// [`ParamsError::UnsupportedK`] for a `k` without a pin, [`ParamsError::Refused`] for bytes
+/// of another length or hash.
+pub fn from_bytes(k: u32, bytes: &[u8]) -> Result<Params<EqAffine>, ParamsError> {
+    let pinned = pinned_hash(k)?;
+    let refused = |reason: String| ParamsError::Refused { k, reason };
+    if bytes.len() as u64 != file_len(k) {
+        return Err(refused(format!(
+            "{} bytes, expected {}",
+            bytes.len(),
+            file_len(k)
+        )));
+    }
+    let found = sha256_hex(bytes);
+    if found != pinned {
+        return Err(refused(format!("SHA-256 {found}, pinned {pinned}")));
+    }
+    Params::read(&mut &bytes[..]).map_err(|e| refused(format!("unreadable: {e}")))
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
@@ -237,6 +270,31 @@ mod tests {
             pinned_hash(11).unwrap()
         );
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn bytes_from_elsewhere_are_checked_against_the_pin() {
+        let (_, bytes) = generate(11);
+        assert_eq!(from_bytes(11, &bytes).unwrap().k(), 11);
+        // The right bytes under another k, one flipped byte, a truncated file: refused.
+        assert!(matches!(
+            from_bytes(12, &bytes),
+            Err(ParamsError::Refused { k: 12, reason }) if reason.contains("expected")
+        ));
+        let mut flipped = bytes.clone();
+        flipped[100] ^= 1;
+        assert!(matches!(
+            from_bytes(11, &flipped),
+            Err(ParamsError::Refused { k: 11, reason }) if reason.contains("SHA-256")
+        ));
+        assert!(matches!(
+            from_bytes(11, &bytes[..bytes.len() - 1]),
+            Err(ParamsError::Refused { .. })
+        ));
+        assert!(matches!(
+            from_bytes(15, &bytes),
+            Err(ParamsError::UnsupportedK(15))
+        ));
     }
 
     #[test]

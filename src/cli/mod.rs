@@ -12,6 +12,7 @@ mod progress;
 mod prove;
 mod tariff;
 mod verify;
+mod web;
 
 use std::path::PathBuf;
 
@@ -109,6 +110,9 @@ enum Command {
     /// The whole flow on built-in data in a temporary directory: keygen, record a month of
     /// 15-minute readings, publish a tariff, prove, verify, then show a tampered bill rejected.
     Demo(demo::DemoArgs),
+    /// The privacy plugin in the browser: serve its page (built by `scripts/web.sh build`)
+    /// on 127.0.0.1. Readings never leave the page; it loads nothing but its own files.
+    Web(web::WebArgs),
 }
 
 /// Runs the parsed command.
@@ -128,6 +132,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Inspect(a) => inspect::run(a),
         Command::CircuitInfo(a) => info::run(a, &store),
         Command::Demo(a) => demo::run(a, &store),
+        Command::Web(a) => web::run(a, &store),
     }
 }
 
