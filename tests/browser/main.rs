@@ -323,6 +323,63 @@ fn net_log_requests(path: &Path) -> Vec<Request> {
         .collect()
 }
 
+/// The site every page of the test is served from (`zkmeter web` binds 127.0.0.1).
+const SITE: &str = "http://127.0.0.1";
+
+/// The requests the page made (initiated by its site, or under its network isolation key),
+/// and the rest (Chromium's own).
+fn page_requests(requests: &[Request]) -> (Vec<&Request>, Vec<&Request>) {
+    requests.iter().partition(|r| {
+        r.initiator.starts_with(SITE) || r.isolation_key.split(' ').any(|s| s == SITE)
+    })
+}
+
+/// The page's requests for anything not on `origin`.
+fn off_origin<'a>(page: &[&'a Request], origin: &str) -> Vec<&'a Request> {
+    page.iter()
+        .filter(|r| !r.url.starts_with(&format!("{origin}/")))
+        .copied()
+        .collect()
+}
+
+/// The NetLog check can fail: the honest page's log passes it, and a page that sends the
+/// browser elsewhere (a navigation, which no Content-Security-Policy of the page can stop) is
+/// caught with the URL it went to.
+#[test]
+fn the_net_log_check_catches_a_page_that_goes_off_its_origin() {
+    let Some(setup) = setup_or_skip("the_net_log_check_catches_a_page_that_goes_off_its_origin")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = Server::start(&setup.dist);
+    let origin = server.origin();
+    let run = |leak: bool, name: &str| {
+        let profile = profile(&dir.path().join(name));
+        let browser = Browser::start(&setup.chromium, &setup.chromedriver, &profile);
+        browser.goto(&format!("{origin}/"));
+        browser.wait_state(&["idle"], Duration::from_secs(30));
+        if leak {
+            // 127.0.0.2 is another origin; port 9 (discard) is closed, so nothing answers,
+            // but the request is made and logged.
+            browser.script("location.href = 'http://127.0.0.2:9/leak?reading=212'; return 0;");
+            std::thread::sleep(Duration::from_secs(2));
+        }
+        browser.quit();
+        net_log_requests(&profile.net_log)
+    };
+    let honest = run(false, "honest");
+    let (page, _) = page_requests(&honest);
+    assert!(!page.is_empty() && off_origin(&page, &origin).is_empty());
+    let leaky = run(true, "leaky");
+    let (page, _) = page_requests(&leaky);
+    let off: Vec<&str> = off_origin(&page, &origin)
+        .iter()
+        .map(|r| r.url.as_str())
+        .collect();
+    assert_eq!(off, ["http://127.0.0.2:9/leak?reading=212"], "{leaky:#?}");
+}
+
 #[test]
 fn the_page_proves_a_day_and_the_native_verifier_accepts_it() {
     let Some(setup) = setup_or_skip("the_page_proves_a_day_and_the_native_verifier_accepts_it")
@@ -408,14 +465,8 @@ fn the_page_proves_a_day_and_the_native_verifier_accepts_it() {
     // Chromium makes for itself (no initiating origin, another site) are listed, not the page's.
     let requests = net_log_requests(&profile.net_log);
     let origin = server.origin();
-    let site = "http://127.0.0.1";
-    let (page, browser_own): (Vec<_>, Vec<_>) = requests.iter().partition(|r| {
-        r.initiator.starts_with(site) || r.isolation_key.split(' ').any(|s| s == site)
-    });
-    let off_page: Vec<_> = page
-        .iter()
-        .filter(|r| !r.url.starts_with(&format!("{origin}/")))
-        .collect();
+    let (page, browser_own) = page_requests(&requests);
+    let off_page = off_origin(&page, &origin);
     assert!(off_page.is_empty(), "the page requested: {off_page:#?}");
     let page_urls: Vec<_> = page.iter().map(|r| r.url.as_str()).collect();
     for own in [
