@@ -378,27 +378,6 @@ impl fmt::Display for Kwh {
     }
 }
 
-impl Serialize for Kwh {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        if s.is_human_readable() {
-            s.serialize_str(&self.to_string())
-        } else {
-            s.serialize_u64(self.0)
-        }
-    }
-}
-
-impl<'de> Deserialize<'de> for Kwh {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        use serde::de::Error;
-        if d.is_human_readable() {
-            Kwh::parse(&String::deserialize(d)?).map_err(D::Error::custom)
-        } else {
-            Kwh::from_mwh(u64::deserialize(d)?).map_err(D::Error::custom)
-        }
-    }
-}
-
 /// A percentage in 0..=100 with at most [`PERCENT_DECIMALS`] decimals, written as a decimal
 /// string (`"19"`, `"8.875"`); held as millionths (`8.875 %` = 88 750).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -446,26 +425,36 @@ impl fmt::Display for Percent {
     }
 }
 
-impl Serialize for Percent {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        if s.is_human_readable() {
-            s.serialize_str(&self.to_string())
-        } else {
-            s.serialize_u32(self.0)
+/// Serde for an exact decimal type: its decimal text in JSON (and other human-readable
+/// formats), its integer (`$int`, read back through `$from`) in postcard, where the digest
+/// hashes it.
+macro_rules! decimal_serde {
+    ($ty:ident, $int:ty, $from:ident) => {
+        impl Serialize for $ty {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                if s.is_human_readable() {
+                    s.serialize_str(&self.to_string())
+                } else {
+                    self.0.serialize(s)
+                }
+            }
         }
-    }
+
+        impl<'de> Deserialize<'de> for $ty {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                use serde::de::Error;
+                if d.is_human_readable() {
+                    $ty::parse(&String::deserialize(d)?).map_err(D::Error::custom)
+                } else {
+                    $ty::$from(<$int>::deserialize(d)?).map_err(D::Error::custom)
+                }
+            }
+        }
+    };
 }
 
-impl<'de> Deserialize<'de> for Percent {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        use serde::de::Error;
-        if d.is_human_readable() {
-            Percent::parse(&String::deserialize(d)?).map_err(D::Error::custom)
-        } else {
-            Percent::from_millionths(u32::deserialize(d)?).map_err(D::Error::custom)
-        }
-    }
-}
+decimal_serde!(Kwh, u64, from_mwh);
+decimal_serde!(Percent, u32, from_millionths);
 
 /// Parses an amount of currency (`0.6042`, `-1.5`) into micro-currency, exactly: at most 6
 /// decimals. For the CLI flags and importers.
@@ -599,5 +588,34 @@ mod tests {
             ..Charges::default()
         };
         assert!(too_many.validate().is_err());
+    }
+
+    #[test]
+    fn decimals_are_text_in_json_and_integers_in_postcard() {
+        let kwh = Kwh::parse("30000.5").unwrap();
+        let pct = Percent::parse("8.875").unwrap();
+        assert_eq!(serde_json::to_string(&kwh).unwrap(), "\"30000.5\"");
+        assert_eq!(serde_json::to_string(&pct).unwrap(), "\"8.875\"");
+        // The digest hashes postcard: the integer, exactly as a u64 / u32 would encode.
+        assert_eq!(
+            postcard::to_allocvec(&kwh).unwrap(),
+            postcard::to_allocvec(&30_000_500_000u64).unwrap()
+        );
+        assert_eq!(
+            postcard::to_allocvec(&pct).unwrap(),
+            postcard::to_allocvec(&88_750u32).unwrap()
+        );
+        let back: Kwh = postcard::from_bytes(&postcard::to_allocvec(&kwh).unwrap()).unwrap();
+        assert_eq!(back, kwh);
+        // Out of bounds in either form: refused.
+        assert!(serde_json::from_str::<Percent>("\"100.5\"").is_err());
+        assert!(
+            postcard::from_bytes::<Percent>(&postcard::to_allocvec(&1_000_001u32).unwrap())
+                .is_err()
+        );
+        assert!(
+            serde_json::from_str::<Kwh>("500").is_err(),
+            "a JSON number is not exact text"
+        );
     }
 }
