@@ -159,6 +159,24 @@ fn a_solar_household_is_recorded_proved_verified_and_batch_verified() {
         assert_fails(&verify(&file), 1, reason);
     }
 
+    // The household's own page shows the exported energy per day too (five charts), and the
+    // invoice splits nothing (the demo's export credits vary by slot): one net energy line.
+    let page = zkmeter([
+        os("invoice"),
+        os("--period"),
+        path("period.bin").as_os_str(),
+        os("--tariff"),
+        path("tariffs/tariff.json").as_os_str(),
+        os("--out"),
+        path("mine.html").as_os_str(),
+    ]);
+    assert_ok(&page);
+    let html = std::fs::read_to_string(path("mine.html")).unwrap();
+    assert!(html.contains("Energy exported per day"), "{html}");
+    assert!(html.contains("Energy cost per day, net of export credit"));
+    assert_eq!(html.matches("<svg").count(), 5);
+    assert!(html.contains("net of the credit for"), "{html}");
+
     // Batch: the utility's registry knows the meter; the report has both energies.
     let public_key = std::fs::read_to_string(path("keys/meter.pub")).unwrap();
     let line =

@@ -248,15 +248,21 @@ pub fn household_page(period: &Period, facts: &Facts<'_>, invoice: &Invoice, tz:
     html += &facts_table(facts);
     html += &invoice_table(invoice);
 
-    let day_bars = |cost: bool| -> Vec<Bar> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum DayValue {
+        Import,
+        Export,
+        Cost,
+    }
+    let day_bars = |what: DayValue| -> Vec<Bar> {
         b.days
             .iter()
             .map(|(d, imp, exp, c)| Bar {
                 label: d.day().to_string(),
-                value: if cost {
-                    *c as f64 / bill_scale
-                } else {
-                    *imp as f64 / per_kwh
+                value: match what {
+                    DayValue::Import => *imp as f64 / per_kwh,
+                    DayValue::Export => *exp as f64 / per_kwh,
+                    DayValue::Cost => *c as f64 / bill_scale,
                 },
                 tip: format!(
                     "{d}: {} kWh imported, {} kWh exported, {} {}",
@@ -290,11 +296,29 @@ pub fn household_page(period: &Period, facts: &Facts<'_>, invoice: &Invoice, tz:
     };
     let every = b.days.len().div_ceil(16).max(1);
     html += "<section>\n<h2>Per day</h2>\n";
-    html += &chart::bars("Energy imported per day", "kWh", &day_bars(false), every);
     html += &chart::bars(
-        "Energy cost per day",
+        "Energy imported per day",
+        "kWh",
+        &day_bars(DayValue::Import),
+        every,
+    );
+    if period.export.is_some() {
+        html += &chart::bars(
+            "Energy exported per day",
+            "kWh",
+            &day_bars(DayValue::Export),
+            every,
+        );
+    }
+    let cost_title = if period.export.is_some() {
+        "Energy cost per day, net of export credit"
+    } else {
+        "Energy cost per day"
+    };
+    html += &chart::bars(
+        cost_title,
         &facts.tariff.currency,
-        &day_bars(true),
+        &day_bars(DayValue::Cost),
         every,
     );
     html += "</section>\n<section>\n<h2>Per hour of day</h2>\n";
