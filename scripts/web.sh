@@ -24,8 +24,9 @@ build() {
         echo "== installing wasm-bindgen-cli $version (matches Cargo.lock)"
         # Without TLS (only its test runner downloads anything): fewer crates, a faster build.
         # Its own lock file first; if this registry lacks a locked version, resolve afresh.
-        cargo install --locked --no-default-features wasm-bindgen-cli --version "$version" ||
-            cargo install --no-default-features wasm-bindgen-cli --version "$version"
+        # --force: cargo's record may list a copy that is no longer on PATH.
+        cargo install --force --locked --no-default-features wasm-bindgen-cli --version "$version" ||
+            cargo install --force --no-default-features wasm-bindgen-cli --version "$version"
     fi
     echo "== building zkmeter-web for wasm32-unknown-unknown"
     cargo build --release --locked --target wasm32-unknown-unknown -p zkmeter-web
